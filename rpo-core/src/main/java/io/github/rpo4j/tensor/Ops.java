@@ -1,0 +1,297 @@
+package io.github.rpo4j.tensor;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The fused ops of a transformer, each one node on the tape with a hand-written backward:
+ * embedding lookup, LayerNorm, RMSNorm, rotary position embedding, head repetition for grouped-query
+ * attention, causal self-attention and cross-entropy.
+ */
+public final class Ops {
+
+    /** Added to the scores of masked key positions; finite so a fully masked row cannot make NaN. */
+    static final double MASKED = -1e9;
+
+    private Ops() {
+    }
+
+    // ------------------------------------------------------------------ embedding
+
+    /**
+     * Rows of {@code weight} (V, C) at {@code ids}: the result has shape (N, C). The backward
+     * scatter-adds each row's gradient into the rows it was read from (ids may repeat).
+     */
+    public static Tensor embedding(Tensor weight, int[] ids) {
+        long vocab = weight.size(0);
+        int width = (int) weight.size(1);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary of " + vocab);
+            }
+        }
+        INDArray rows = weight.value().getRows(ids); // (N, C)
+        return Tensor.fromOp(rows, g -> {
+            INDArray gc = g.dup('c');
+            INDArray full;
+            if (weight.dataType() == DataType.DOUBLE) {
+                double[] src = gc.data().asDouble();
+                double[] acc = new double[(int) vocab * width];
+                for (int i = 0; i < ids.length; i++) {
+                    int o = ids[i] * width;
+                    int s = i * width;
+                    for (int c = 0; c < width; c++) {
+                        acc[o + c] += src[s + c];
+                    }
+                }
+                full = Nd4j.create(acc, new long[] {vocab, width}, 'c');
+            } else {
+                float[] src = gc.data().asFloat();
+                float[] acc = new float[(int) vocab * width];
+                for (int i = 0; i < ids.length; i++) {
+                    int o = ids[i] * width;
+                    int s = i * width;
+                    for (int c = 0; c < width; c++) {
+                        acc[o + c] += src[s + c];
+                    }
+                }
+                full = Nd4j.create(acc, new long[] {vocab, width}, 'c').castTo(weight.dataType());
+            }
+            weight.accumulate(full);
+        }, weight);
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    /** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta; beta may be null. */
+    public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        long[] shape = x.shape();
+        long width = shape[shape.length - 1];
+        INDArray x2 = x.value().reshape('c', -1, width); // (R, C)
+        INDArray mean = x2.mean(true, 1); // (R, 1)
+        INDArray centered = x2.sub(mean);
+        INDArray var = centered.mul(centered).mean(true, 1);
+        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false); // (R, 1)
+        INDArray xhat = centered.muli(rstd); // (R, C)
+        INDArray gammaRow = gamma.value().reshape(1, width);
+        INDArray y = xhat.mul(gammaRow);
+        if (beta != null) {
+            y.addi(beta.value().reshape(1, width));
+        }
+        Tensor[] inputs = beta == null ? new Tensor[] {x, gamma} : new Tensor[] {x, gamma, beta};
+        return Tensor.fromOp(y.reshape('c', shape), g -> {
+            INDArray g2 = g.reshape('c', -1, width);
+            if (gamma.requiresGrad()) {
+                gamma.accumulate(g2.mul(xhat).sum(0).reshape(gamma.shape()));
+            }
+            if (beta != null && beta.requiresGrad()) {
+                beta.accumulate(g2.sum(0).reshape(beta.shape()));
+            }
+            if (x.requiresGrad()) {
+                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+                INDArray dxhat = g2.mul(gammaRow);
+                INDArray m1 = dxhat.mean(true, 1);
+                INDArray m2 = dxhat.mul(xhat).mean(true, 1);
+                INDArray dx = dxhat.subi(m1).subi(xhat.mul(m2)).muli(rstd);
+                x.accumulate(dx.reshape('c', shape));
+            }
+        }, inputs);
+    }
+
+    /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * gamma (Llama). */
+    public static Tensor rmsNorm(Tensor x, Tensor gamma, double eps) {
+        long[] shape = x.shape();
+        long width = shape[shape.length - 1];
+        INDArray x2 = x.value().reshape('c', -1, width); // (R, C)
+        INDArray rstd = Transforms.pow(x2.mul(x2).mean(true, 1).addi(eps), -0.5, false); // (R, 1)
+        INDArray xhat = x2.mul(rstd);
+        INDArray gammaRow = gamma.value().reshape(1, width);
+        INDArray y = xhat.mul(gammaRow);
+        return Tensor.fromOp(y.reshape('c', shape), g -> {
+            INDArray g2 = g.reshape('c', -1, width);
+            if (gamma.requiresGrad()) {
+                gamma.accumulate(g2.mul(xhat).sum(0).reshape(gamma.shape()));
+            }
+            if (x.requiresGrad()) {
+                // dx = rstd * (dxhat - xhat * mean(dxhat * xhat))
+                INDArray dxhat = g2.mul(gammaRow);
+                INDArray m = dxhat.mul(xhat).mean(true, 1);
+                INDArray dx = dxhat.subi(xhat.mul(m)).muli(rstd);
+                x.accumulate(dx.reshape('c', shape));
+            }
+        }, x, gamma);
+    }
+
+    // ------------------------------------------------------------------ positions and heads
+
+    /**
+     * Rotary position embedding in the "rotate half" layout of Hugging Face's Llama:
+     * out = x * cos + rotateHalf(x) * sin, with rotateHalf([x1, x2]) = [-x2, x1].
+     *
+     * @param x   (B, H, T, D)
+     * @param cos (B or 1, 1, T, D)
+     * @param sin (B or 1, 1, T, D)
+     */
+    public static Tensor rope(Tensor x, INDArray cos, INDArray sin) {
+        INDArray xv = x.value();
+        INDArray y = xv.mul(cos).addi(rotateHalf(xv, false).muli(sin));
+        return Tensor.fromOp(y, g -> {
+            // rotateHalf is linear with transpose rotateHalfT([y1, y2]) = [y2, -y1]
+            INDArray dx = g.mul(cos).addi(rotateHalf(g.mul(sin), true));
+            x.accumulate(dx);
+        }, x);
+    }
+
+    /** [-x2, x1] (or, transposed, [x2, -x1]) over the halves of the last axis. */
+    static INDArray rotateHalf(INDArray x, boolean transposed) {
+        int last = x.rank() - 1;
+        long half = x.size(last) / 2;
+        INDArray x1 = x.get(lastAxisRange(x.rank(), 0, half));
+        INDArray x2 = x.get(lastAxisRange(x.rank(), half, 2 * half));
+        return transposed ? Nd4j.concat(last, x2, x1.neg()) : Nd4j.concat(last, x2.neg(), x1);
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] lastAxisRange(int rank, long from, long to) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] idx = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
+        for (int i = 0; i < rank - 1; i++) {
+            idx[i] = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        idx[rank - 1] = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
+        return idx;
+    }
+
+    /**
+     * Repeats each key/value head {@code times} times along axis 1 for grouped-query attention:
+     * (B, Hkv, T, D) -> (B, Hkv * times, T, D), query head h reading key/value head h / times.
+     */
+    public static Tensor repeatHeads(Tensor x, int times) {
+        if (times == 1) {
+            return x;
+        }
+        long[] s = x.shape();
+        long[] expanded = {s[0], s[1], times, s[2], s[3]};
+        INDArray y = x.value().reshape('c', s[0], s[1], 1, s[2], s[3]).broadcast(expanded).dup('c')
+                .reshape('c', s[0], s[1] * times, s[2], s[3]);
+        return Tensor.fromOp(y, g -> x.accumulate(
+                g.reshape('c', expanded).sum(2).reshape('c', s)), x);
+    }
+
+    // ------------------------------------------------------------------ attention
+
+    /**
+     * Causal scaled dot-product attention over heads folded into the batch, as one node:
+     * softmax(q k^T / sqrt(D) + mask) v. With fewer queries than keys (decoding with a cache), query
+     * i sits at key position Tk - Tq + i and sees keys up to it.
+     *
+     * @param q          (BH, Tq, D)
+     * @param k          (BH, Tk, D)
+     * @param v          (BH, Tk, D)
+     * @param keyPadding null, or (BH, Tk) with 1 for keys that exist and 0 for padding
+     * @return (BH, Tq, D)
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, INDArray keyPadding) {
+        long bh = q.size(0);
+        long tq = q.size(1);
+        long tk = k.size(1);
+        long d = q.size(2);
+        if (k.size(0) != bh || v.size(0) != bh || k.size(2) != d || v.size(1) != tk) {
+            throw new IllegalArgumentException("attention shapes disagree: q " + Arrays.toString(q.shape())
+                    + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
+        }
+        double scale = 1.0 / Math.sqrt(d);
+        INDArray scores = Tensor.mm(q.value(), k.value(), false, true).muli(scale); // (BH, Tq, Tk)
+        scores.addi(causalMask(tq, tk, scores.dataType()).broadcast(scores.shape()));
+        if (keyPadding != null) {
+            INDArray bias = keyPadding.castTo(scores.dataType()).rsub(1.0).muli(MASKED).reshape(bh, 1, tk);
+            scores.addi(bias.broadcast(scores.shape()));
+        }
+        INDArray p = Softmax.forwardInPlace(scores); // (BH, Tq, Tk)
+        INDArray out = Tensor.mm(p, v.value(), false, false); // (BH, Tq, D)
+        return Tensor.fromOp(out, g -> {
+            if (v.requiresGrad()) {
+                v.accumulate(Tensor.mm(p, g, true, false)); // P^T dO
+            }
+            if (q.requiresGrad() || k.requiresGrad()) {
+                INDArray dp = Tensor.mm(g, v.value(), false, true); // (BH, Tq, Tk)
+                INDArray ds = Softmax.backward(p, dp).muli(scale);
+                if (q.requiresGrad()) {
+                    q.accumulate(Tensor.mm(ds, k.value(), false, false));
+                }
+                if (k.requiresGrad()) {
+                    k.accumulate(Tensor.mm(ds, q.value(), true, false));
+                }
+            }
+        }, q, k, v);
+    }
+
+    private static final Map<String, INDArray> MASKS = new ConcurrentHashMap<>();
+
+    /** (1, Tq, Tk): 0 where query i (at key position Tk - Tq + i) may see key j, MASKED elsewhere. */
+    static INDArray causalMask(long tq, long tk, DataType type) {
+        return MASKS.computeIfAbsent(tq + "x" + tk + ":" + type, key -> {
+            double[] m = new double[(int) (tq * tk)];
+            long offset = tk - tq;
+            for (int i = 0; i < tq; i++) {
+                for (int j = 0; j < tk; j++) {
+                    m[(int) (i * tk + j)] = j <= i + offset ? 0.0 : MASKED;
+                }
+            }
+            return Nd4j.create(m, new long[] {1, tq, tk}, 'c').castTo(type);
+        });
+    }
+
+    // ------------------------------------------------------------------ cross-entropy
+
+    /**
+     * Mean cross-entropy of logits (N, V) against target ids (N), over the positions whose target
+     * is not {@code ignoreIndex}. Returns a scalar; zero (with zero gradient) when every position
+     * is ignored.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        long n = logits.size(0);
+        long vocab = logits.size(1);
+        if (logits.rank() != 2 || targets.length != n) {
+            throw new IllegalArgumentException("crossEntropy needs logits (N, V) and N targets; got "
+                    + Arrays.toString(logits.shape()) + " and " + targets.length + " targets");
+        }
+        INDArray logp = Softmax.logForward(logits.value()); // (N, V)
+        int counted = 0;
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            int t = targets[i];
+            if (t == ignoreIndex) {
+                continue;
+            }
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("target " + t + " at position " + i + " is outside the vocabulary of " + vocab);
+            }
+            total -= logp.getDouble(i, t);
+            counted++;
+        }
+        int count = counted;
+        INDArray loss = Nd4j.scalar(logits.dataType(), count == 0 ? 0.0 : total / count);
+        return Tensor.fromOp(loss, g -> {
+            if (count == 0) {
+                return;
+            }
+            double scale = g.getDouble(0) / count;
+            INDArray grad = Transforms.exp(logp, true); // softmax
+            double[] rowScale = new double[(int) n];
+            for (int i = 0; i < n; i++) {
+                int t = targets[i];
+                if (t != ignoreIndex) {
+                    grad.putScalar(i, t, grad.getDouble(i, t) - 1.0);
+                    rowScale[i] = scale;
+                }
+            }
+            grad.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, 'c').castTo(grad.dataType()));
+            logits.accumulate(grad);
+        }, logits);
+    }
+}
