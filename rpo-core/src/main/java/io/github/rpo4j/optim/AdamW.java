@@ -1,0 +1,84 @@
+package io.github.rpo4j.optim;
+
+import io.github.rpo4j.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter 2019), as PyTorch's AdamW computes it:
+ * p <- p (1 - lr wd); m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
+ * p <- p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ *
+ * <p>Weight decay applies to matrices only; norm gains, biases and other vectors are not decayed
+ * (the usual choice for transformers).
+ */
+public final class AdamW {
+
+    /** Hyper-parameters; {@link #defaults()} are PyTorch's except the weight decay of 0.1 (GPT-2 practice). */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay) {
+        public Settings {
+            if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+                throw new IllegalArgumentException("AdamW betas must be in [0, 1): " + beta1 + ", " + beta2);
+            }
+            if (eps <= 0 || weightDecay < 0) {
+                throw new IllegalArgumentException("AdamW needs eps > 0 and weight decay >= 0: " + eps + ", " + weightDecay);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(0.9, 0.999, 1e-8, 0.1);
+        }
+
+        public Settings withWeightDecay(double wd) {
+            return new Settings(beta1, beta2, eps, wd);
+        }
+    }
+
+    private final Map<String, Tensor> params;
+    private final Settings settings;
+    private final Map<String, INDArray> firstMoment = new LinkedHashMap<>();
+    private final Map<String, INDArray> secondMoment = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Map<String, Tensor> params, Settings settings) {
+        this.params = params;
+        this.settings = settings;
+    }
+
+    /** Steps taken so far. */
+    public long step() {
+        return step;
+    }
+
+    /** Applies one update with learning rate {@code lr} to every parameter that has a gradient, then clears the gradients. */
+    public void step(double lr) {
+        step++;
+        double bias1 = 1 - Math.pow(settings.beta1(), step);
+        double bias2 = 1 - Math.pow(settings.beta2(), step);
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            Tensor p = e.getValue();
+            INDArray g = p.grad();
+            if (g == null) {
+                continue;
+            }
+            INDArray value = p.value();
+            INDArray m = firstMoment.computeIfAbsent(e.getKey(), k -> value.like());
+            INDArray v = secondMoment.computeIfAbsent(e.getKey(), k -> value.like());
+            m.muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));
+            v.muli(settings.beta2()).addi(g.mul(g).muli(1 - settings.beta2()));
+            if (settings.weightDecay() > 0 && value.rank() >= 2) {
+                value.muli(1 - lr * settings.weightDecay());
+            }
+            INDArray denom = Transforms.sqrt(v.div(bias2), false).addi(settings.eps());
+            value.subi(m.div(denom).muli(lr / bias1));
+            p.zeroGrad();
+        }
+    }
+
+    /** Clears every parameter's gradient without updating. */
+    public void zeroGrad() {
+        params.values().forEach(Tensor::zeroGrad);
+    }
+}
