@@ -74,10 +74,18 @@ public final class KvCache {
         INDArray[] k = new INDArray[keys.length];
         INDArray[] v = new INDArray[values.length];
         for (int l = 0; l < keys.length; l++) {
-            k[l] = keys[l].getRows(rows);
-            v[l] = values[l].getRows(rows);
+            k[l] = pickRows(keys[l], rows);
+            v[l] = pickRows(values[l], rows);
         }
         return new KvCache(k, v, capacity, length);
+    }
+
+    /** Rows of the first axis of a (B, Hkv, capacity, D) array, as a new contiguous array. */
+    private static INDArray pickRows(INDArray a, int[] rows) {
+        long[] shape = a.shape().clone();
+        INDArray picked = a.reshape('c', shape[0], -1).getRows(rows);
+        shape[0] = rows.length;
+        return picked.reshape('c', shape);
     }
 
     private static INDArrayIndex[] range(long from, long to) {

@@ -226,6 +226,11 @@ public final class TransformerLM {
         return x.matmul(head, false, true); // (B*T, V)
     }
 
+    /** Logits (N, V) for rows of final hidden states (N, C), e.g. only each row's last position. */
+    public Tensor logits(Tensor hiddenRows) {
+        return hiddenRows.matmul(head, false, true);
+    }
+
     /** The final normalised hidden states (B*T, C), before the output head. */
     public Tensor hidden(int[] ids, int batch, int time, int[] positions, INDArray keyPadding, KvCache cache) {
         if (ids.length != batch * time) {

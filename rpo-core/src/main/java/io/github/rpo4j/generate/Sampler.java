@@ -1,0 +1,206 @@
+package io.github.rpo4j.generate;
+
+import io.github.rpo4j.model.KvCache;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.tensor.Tape;
+import io.github.rpo4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batched generation with a key/value cache.
+ *
+ * <p>Prompts of different lengths are left-padded to the longest; padded keys are masked and
+ * positions count from each prompt's first real token, so a padded prompt decodes exactly as it
+ * would alone. Each distinct prompt is run once and its cache is shared by its samples. Finished
+ * samples are dropped from the batch as they end.
+ */
+public final class Sampler {
+
+    private final TransformerLM model;
+    private final Function<int[], String> decoder;
+    private final int endTokenId;
+
+    /**
+     * @param decoder    turns generated ids into text (for stop strings and {@link Sample#text()})
+     * @param endTokenId the id that ends a sample, or -1 for none
+     */
+    public Sampler(TransformerLM model, Function<int[], String> decoder, int endTokenId) {
+        this.model = model;
+        this.decoder = decoder;
+        this.endTokenId = endTokenId;
+    }
+
+    /**
+     * Draws {@code samplesPerPrompt} continuations of each prompt.
+     *
+     * @return one list per prompt, in prompt order, each with its samples in order
+     */
+    public List<List<Sample>> generate(List<int[]> prompts, int samplesPerPrompt, SamplingSettings settings) {
+        if (prompts.isEmpty()) {
+            return List.of();
+        }
+        if (samplesPerPrompt < 1) {
+            throw new IllegalArgumentException("samplesPerPrompt must be >= 1, got " + samplesPerPrompt);
+        }
+        int promptCount = prompts.size();
+        int longest = 0;
+        for (int i = 0; i < promptCount; i++) {
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " is empty");
+            }
+            longest = Math.max(longest, prompts.get(i).length);
+        }
+        int context = model.config().contextLength();
+        if (longest >= context) {
+            throw new IllegalArgumentException("a prompt of " + longest + " tokens leaves no room in the context of " + context);
+        }
+        int maxNew = Math.min(settings.maxNewTokens(), context - longest);
+        int vocab = model.config().vocabSize();
+
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            // Prefill every distinct prompt once: (P, Lp), left-padded.
+            int[] ids = new int[promptCount * longest];
+            int[] positions = new int[promptCount * longest];
+            double[] padMask = new double[promptCount * longest];
+            int[] pad = new int[promptCount];
+            for (int p = 0; p < promptCount; p++) {
+                int[] prompt = prompts.get(p);
+                pad[p] = longest - prompt.length;
+                for (int t = 0; t < longest; t++) {
+                    int i = p * longest + t;
+                    boolean real = t >= pad[p];
+                    ids[i] = real ? prompt[t - pad[p]] : prompt[0];
+                    positions[i] = Math.max(0, t - pad[p]);
+                    padMask[i] = real ? 1 : 0;
+                }
+            }
+            INDArray keyPadding = Nd4j.create(padMask, new long[] {promptCount, longest}, 'c').castTo(model.dataType());
+            KvCache cache = new KvCache(model.config(), promptCount, longest + maxNew, model.dataType());
+            Tensor hidden = model.hidden(ids, promptCount, longest, positions, keyPadding, cache); // (P*Lp, C)
+            int[] lastRows = new int[promptCount];
+            for (int p = 0; p < promptCount; p++) {
+                lastRows[p] = p * longest + longest - 1;
+            }
+            INDArray promptLogits = model.logits(Tensor.constant(hidden.value().getRows(lastRows))).value(); // (P, V)
+
+            // Expand to one row per sample; row r continues prompt r / samplesPerPrompt.
+            int rows = promptCount * samplesPerPrompt;
+            int[] expand = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                expand[r] = r / samplesPerPrompt;
+            }
+            cache = cache.selectRows(expand);
+            keyPadding = keyPadding.getRows(expand);
+            INDArray logits = promptLogits.getRows(expand);
+
+            SplittableRandom random = new SplittableRandom(settings.seed());
+            List<List<Integer>> generated = new ArrayList<>();
+            List<List<Double>> logProbs = new ArrayList<>();
+            Sample.Finish[] finish = new Sample.Finish[rows];
+            String[] texts = new String[rows];
+            for (int r = 0; r < rows; r++) {
+                generated.add(new ArrayList<>());
+                logProbs.add(new ArrayList<>());
+            }
+            int[] active = new int[rows]; // batch row -> sample index
+            for (int r = 0; r < rows; r++) {
+                active[r] = r;
+            }
+            double[] scratch = new double[vocab];
+            for (int step = 0; step < maxNew && active.length > 0; step++) {
+                float[] flat = logits.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+                int[] next = new int[active.length];
+                boolean anyFinished = false;
+                for (int b = 0; b < active.length; b++) {
+                    int sample = active[b];
+                    int token = TokenChooser.choose(flat, b * vocab, vocab, settings, random, scratch);
+                    next[b] = token;
+                    generated.get(sample).add(token);
+                    logProbs.get(sample).add(TokenChooser.logProb(flat, b * vocab, vocab, token));
+                    if (token == endTokenId) {
+                        finish[sample] = Sample.Finish.END_TOKEN;
+                    } else if (!settings.stopStrings().isEmpty()) {
+                        String text = decoder.apply(toArray(generated.get(sample)));
+                        for (String stop : settings.stopStrings()) {
+                            int at = text.indexOf(stop);
+                            if (at >= 0) {
+                                finish[sample] = Sample.Finish.STOP_STRING;
+                                texts[sample] = text.substring(0, at);
+                                break;
+                            }
+                        }
+                    }
+                    anyFinished |= finish[sample] != null;
+                }
+                if (step == maxNew - 1) {
+                    break;
+                }
+                if (anyFinished) {
+                    // Drop finished rows from the batch: their cache rows, padding and next tokens.
+                    int[] current = active;
+                    int[] keep = Arrays.stream(range(current.length)).filter(b -> finish[current[b]] == null).toArray();
+                    if (keep.length == 0) {
+                        break;
+                    }
+                    int[] stillActive = new int[keep.length];
+                    int[] keptNext = new int[keep.length];
+                    for (int i = 0; i < keep.length; i++) {
+                        stillActive[i] = active[keep[i]];
+                        keptNext[i] = next[keep[i]];
+                    }
+                    cache = cache.selectRows(keep);
+                    keyPadding = keyPadding.getRows(keep);
+                    active = stillActive;
+                    next = keptNext;
+                }
+                int[] pos = new int[active.length];
+                for (int b = 0; b < active.length; b++) {
+                    pos[b] = longest + step - pad[active[b] / samplesPerPrompt];
+                }
+                keyPadding = Nd4j.concat(1, keyPadding, Nd4j.ones(keyPadding.dataType(), active.length, 1));
+                logits = model.forward(next, active.length, 1, pos, keyPadding, cache).value(); // (R, V)
+            }
+
+            List<List<Sample>> out = new ArrayList<>();
+            for (int p = 0; p < promptCount; p++) {
+                List<Sample> forPrompt = new ArrayList<>();
+                for (int s = 0; s < samplesPerPrompt; s++) {
+                    int r = p * samplesPerPrompt + s;
+                    int[] tokens = toArray(generated.get(r));
+                    Sample.Finish f = finish[r] == null ? Sample.Finish.MAX_TOKENS : finish[r];
+                    String text = texts[r];
+                    if (text == null) {
+                        int end = f == Sample.Finish.END_TOKEN ? tokens.length - 1 : tokens.length;
+                        text = decoder.apply(Arrays.copyOf(tokens, end));
+                    }
+                    double[] lp = logProbs.get(r).stream().mapToDouble(Double::doubleValue).toArray();
+                    forPrompt.add(new Sample(p, tokens, text, lp, f));
+                }
+                out.add(forPrompt);
+            }
+            return out;
+        }
+    }
+
+    private static int[] toArray(List<Integer> list) {
+        int[] a = new int[list.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = list.get(i);
+        }
+        return a;
+    }
+
+    private static int[] range(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+}
