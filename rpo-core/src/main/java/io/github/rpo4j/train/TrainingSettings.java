@@ -1,0 +1,76 @@
+package io.github.rpo4j.train;
+
+import io.github.rpo4j.optim.AdamW;
+
+/**
+ * How a trainer runs.
+ *
+ * @param learningRate   peak learning rate
+ * @param warmupSteps    linear warm-up steps
+ * @param minLrRatio     the cosine schedule ends at learningRate * minLrRatio (1 = constant after warm-up)
+ * @param epochs         passes over the training items
+ * @param batchSize      items per optimiser step
+ * @param microBatchSize items per forward/backward; gradients accumulate over a step's micro-batches
+ * @param maxGradNorm    clip the global gradient norm to this (0 = no clipping)
+ * @param adamW          optimiser settings
+ * @param seed           shuffling seed
+ * @param progressBar    show a progress bar on the terminal
+ */
+public record TrainingSettings(double learningRate, int warmupSteps, double minLrRatio, int epochs, int batchSize,
+                               int microBatchSize, double maxGradNorm, AdamW.Settings adamW, long seed,
+                               boolean progressBar) {
+
+    public TrainingSettings {
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+        }
+        if (epochs < 1 || batchSize < 1 || microBatchSize < 1) {
+            throw new IllegalArgumentException("epochs, batch size and micro-batch size must be >= 1, got "
+                    + epochs + ", " + batchSize + ", " + microBatchSize);
+        }
+        if (warmupSteps < 0 || minLrRatio < 0 || minLrRatio > 1 || maxGradNorm < 0) {
+            throw new IllegalArgumentException("invalid warmup " + warmupSteps + ", min lr ratio " + minLrRatio
+                    + " or max grad norm " + maxGradNorm);
+        }
+    }
+
+    /** Learning rate {@code lr}, one epoch, batches of 16 in micro-batches of 16, clip 1.0, no weight decay. */
+    public static TrainingSettings defaults(double lr) {
+        return new TrainingSettings(lr, 0, 1.0, 1, 16, 16, 1.0, AdamW.Settings.defaults().withWeightDecay(0), 0, true);
+    }
+
+    public TrainingSettings withEpochs(int n) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, n, batchSize, microBatchSize, maxGradNorm,
+                adamW, seed, progressBar);
+    }
+
+    public TrainingSettings withBatch(int batch, int micro) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batch, micro, maxGradNorm, adamW,
+                seed, progressBar);
+    }
+
+    public TrainingSettings withSchedule(int warmup, double minRatio) {
+        return new TrainingSettings(learningRate, warmup, minRatio, epochs, batchSize, microBatchSize, maxGradNorm,
+                adamW, seed, progressBar);
+    }
+
+    public TrainingSettings withSeed(long s) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
+                maxGradNorm, adamW, s, progressBar);
+    }
+
+    public TrainingSettings withLearningRate(double lr) {
+        return new TrainingSettings(lr, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize, maxGradNorm,
+                adamW, seed, progressBar);
+    }
+
+    public TrainingSettings withProgressBar(boolean show) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
+                maxGradNorm, adamW, seed, show);
+    }
+
+    public TrainingSettings withAdamW(AdamW.Settings settings) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
+                maxGradNorm, settings, seed, progressBar);
+    }
+}
