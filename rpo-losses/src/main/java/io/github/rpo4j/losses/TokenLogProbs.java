@@ -158,9 +158,11 @@ public final class TokenLogProbs {
                     continue;
                 }
                 reader.read(r, row);
-                double lse = logSumExp(row);
+                // softmax = exp(x - max) / Σ exp(x - max); keeping the shifted exponentials from the
+                // normalising pass means one exp per logit instead of two.
+                double scale = -w / exponentiateShifted(row);
                 for (int k = 0; k < v; k++) {
-                    row[k] = -w * Math.exp(row[k] - lse);
+                    row[k] *= scale;
                 }
                 row[layout.targets[r]] += w;
                 writer.write(r, row);
@@ -183,6 +185,24 @@ public final class TokenLogProbs {
             sum += Math.exp(x - max);
         }
         return max + Math.log(sum);
+    }
+
+    /**
+     * Replaces each {@code x_k} of the row by {@code exp(x_k - max)} and returns their sum, so that
+     * {@code softmax_k = row_k / sum}.
+     */
+    private static double exponentiateShifted(double[] row) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : row) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (int k = 0; k < row.length; k++) {
+            double e = Math.exp(row[k] - max);
+            row[k] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     @FunctionalInterface
