@@ -2,6 +2,7 @@ package io.github.rpo4j.losses;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Sequence-level REINFORCE with a KL penalty to a reference policy and an optional SCoRe
@@ -61,6 +62,24 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
      */
     public ObjectiveResult compute(double[] policyLogps, double[] referenceLogps, double[] rewards, int[] lengths) {
         return compute(policyLogps, referenceLogps, rewards, null, lengths);
+    }
+
+    /**
+     * INDArray variant of {@link #compute(double[], double[], double[], double[], int[])}.
+     *
+     * @param policyLogps (B)
+     * @param referenceLogps (B)
+     * @param rewards (B)
+     * @param firstAttemptRewards (B), or null to disable shaping
+     * @param lengths completion lengths, each at least 1
+     * @return as the double[] variant
+     */
+    public ObjectiveResult compute(INDArray policyLogps, INDArray referenceLogps, INDArray rewards,
+                                   INDArray firstAttemptRewards, int[] lengths) {
+        return compute(Checks.toDoubles(policyLogps, "policyLogps"), Checks.toDoubles(referenceLogps, "referenceLogps"),
+                Checks.toDoubles(rewards, "rewards"),
+                firstAttemptRewards == null ? null : Checks.toDoubles(firstAttemptRewards, "firstAttemptRewards"),
+                lengths);
     }
 
     /**

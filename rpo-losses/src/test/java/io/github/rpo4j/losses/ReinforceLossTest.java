@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
 
 class ReinforceLossTest {
 
@@ -94,6 +95,14 @@ class ReinforceLossTest {
             return s;
         }, logps, 1e-5);
         assertClose(fd, r.gradient(), 1e-6, 1e-10, "reward penalty");
+    }
+
+    @Test
+    void indArrayInputsGiveTheSameResult() {
+        ReinforceLoss loss = new ReinforceLoss(0.5, true, 2.0, ReinforceLoss.KlMode.LOSS_TERM);
+        ObjectiveResult fromArrays = loss.compute(Nd4j.createFromArray(LOGPS), Nd4j.createFromArray(REF),
+                Nd4j.createFromArray(REWARDS), Nd4j.createFromArray(0.0, 1.0), LENGTHS);
+        assertEquals(-2.5, fromArrays.value(), 1e-15);
     }
 
     @Test
