@@ -98,24 +98,24 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             tokenBytes[id] = added[id] ? tokens[id].getBytes(StandardCharsets.UTF_8) : bytesOf(tokens[id]);
         }
         Map<String, Integer> specials = new LinkedHashMap<>();
-        List<AddedToken> byLength = new ArrayList<>(addedTokens);
-        byLength.sort(Comparator.comparingInt(AddedToken::id));
-        for (AddedToken token : byLength) {
+        List<AddedToken> ordered = new ArrayList<>(addedTokens);
+        ordered.sort(Comparator.comparingInt(AddedToken::id));
+        for (AddedToken token : ordered) {
             if (token.special()) {
                 specials.put(token.content(), token.id());
             }
         }
         this.specialTokens = Collections.unmodifiableMap(specials);
         // Longest first, so that a token containing another as a prefix wins at the same position.
-        byLength.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
-        if (byLength.isEmpty()) {
+        ordered.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
+        if (ordered.isEmpty()) {
             this.addedTokenPattern = null;
             this.addedTokenIdByGroup = new int[0];
         } else {
             StringBuilder regex = new StringBuilder();
-            this.addedTokenIdByGroup = new int[byLength.size()];
-            for (int i = 0; i < byLength.size(); i++) {
-                AddedToken token = byLength.get(i);
+            this.addedTokenIdByGroup = new int[ordered.size()];
+            for (int i = 0; i < ordered.size(); i++) {
+                AddedToken token = ordered.get(i);
                 addedTokenIdByGroup[i] = token.id();
                 if (i > 0) {
                     regex.append('|');
