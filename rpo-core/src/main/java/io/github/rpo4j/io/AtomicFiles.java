@@ -197,7 +197,8 @@ public final class AtomicFiles {
         try (Stream<Path> paths = Files.walk(directory)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-                    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                    // A read-only descriptor suffices for fsync, and works for files the callback made read-only.
+                    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
                         channel.force(true);
                     }
                 } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {

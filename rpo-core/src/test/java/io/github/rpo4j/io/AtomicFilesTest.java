@@ -74,6 +74,7 @@ class AtomicFilesTest {
             AtomicFiles.writeString(tmp.resolve("config.json"), "{}");
             Files.createDirectory(tmp.resolve("extra"));
             Files.writeString(tmp.resolve("extra/a.txt"), "a");
+            assertTrue(tmp.resolve("extra/a.txt").toFile().setReadOnly(), "read-only files can still be synced");
         });
         assertEquals("{}", Files.readString(checkpoint.resolve("config.json")));
         assertEquals("a", Files.readString(checkpoint.resolve("extra/a.txt")));
