@@ -1,5 +1,6 @@
 package io.github.rpo4j.tensor;
 
+import io.github.rpo4j.losses.TokenLogProbs;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -251,7 +252,8 @@ public final class Ops {
     /**
      * Mean cross-entropy of logits (N, V) against target ids (N), over the positions whose target
      * is not {@code ignoreIndex}. Returns a scalar; zero (with zero gradient) when every position
-     * is ignored.
+     * is ignored. Runs on the fused token log-prob kernel of rpo-losses, each position as its own
+     * one-token sequence.
      */
     public static Tensor crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
         long n = logits.size(0);
@@ -260,9 +262,9 @@ public final class Ops {
             throw new IllegalArgumentException("crossEntropy needs logits (N, V) and N targets; got "
                     + Arrays.toString(logits.shape()) + " and " + targets.length + " targets");
         }
-        INDArray logp = Softmax.logForward(logits.value()); // (N, V)
+        double[] ids = new double[(int) n];
+        double[] mask = new double[(int) n];
         int counted = 0;
-        double total = 0;
         for (int i = 0; i < n; i++) {
             int t = targets[i];
             if (t == ignoreIndex) {
@@ -271,8 +273,17 @@ public final class Ops {
             if (t < 0 || t >= vocab) {
                 throw new IllegalArgumentException("target " + t + " at position " + i + " is outside the vocabulary of " + vocab);
             }
-            total -= logp.getDouble(i, t);
+            ids[i] = t;
+            mask[i] = 1;
             counted++;
+        }
+        INDArray targetArray = Nd4j.create(ids, new long[] {n, 1}, 'c'); // (N, 1): N one-token sequences
+        INDArray maskArray = Nd4j.create(mask, new long[] {n, 1}, 'c');
+        double total = 0;
+        if (counted > 0) {
+            for (double lp : TokenLogProbs.forward(logits.value(), targetArray, maskArray).sequenceLogProbs()) {
+                total -= lp;
+            }
         }
         int count = counted;
         INDArray loss = Nd4j.scalar(logits.dataType(), count == 0 ? 0.0 : total / count);
@@ -280,18 +291,9 @@ public final class Ops {
             if (count == 0) {
                 return;
             }
-            double scale = g.getDouble(0) / count;
-            INDArray grad = Transforms.exp(logp, true); // softmax
-            double[] rowScale = new double[(int) n];
-            for (int i = 0; i < n; i++) {
-                int t = targets[i];
-                if (t != ignoreIndex) {
-                    grad.putScalar(i, t, grad.getDouble(i, t) - 1.0);
-                    rowScale[i] = scale;
-                }
-            }
-            grad.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, 'c').castTo(grad.dataType()));
-            logits.accumulate(grad);
+            double[] weights = new double[(int) n];
+            Arrays.fill(weights, -g.getDouble(0) / count); // d(-mean logp)/d logp_i
+            logits.accumulate(TokenLogProbs.backwardFromSequenceWeights(logits.value(), targetArray, maskArray, weights));
         }, logits);
     }
 }
