@@ -11,6 +11,7 @@ import java.util.Objects;
  */
 public record Choice(String label, String text) {
 
+    /** Validates the components; see the record description for the rules. */
     public Choice {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(text, "text");

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public record GenericJsonlFields(String promptField, String answerField, String chainField, String idField) {
 
+    /** Validates the components; see the record description for the rules. */
     public GenericJsonlFields {
         requireName(promptField, "promptField");
         requireName(answerField, "answerField");

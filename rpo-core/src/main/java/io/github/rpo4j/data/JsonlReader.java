@@ -113,10 +113,7 @@ public final class JsonlReader {
             throw new DataFormatException(record.file(), record.lineNumber(), field,
                     "cannot read as " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            if (e instanceof DataFormatException dataFormatException) {
-                throw dataFormatException;
-            }
-            // Record constructors validate their arguments; Jackson wraps what they throw.
+            // Record constructors validate their arguments; Jackson wraps what they throw, so report the root.
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();

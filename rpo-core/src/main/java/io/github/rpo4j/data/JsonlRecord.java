@@ -15,6 +15,7 @@ import java.util.Optional;
  */
 public record JsonlRecord(Path file, int lineNumber, JsonNode json) {
 
+    /** Validates the components; see the record description for the rules. */
     public JsonlRecord {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(json, "json");

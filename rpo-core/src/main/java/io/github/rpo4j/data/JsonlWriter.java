@@ -1,6 +1,7 @@
 package io.github.rpo4j.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Writes JSONL files: one JSON object per line, UTF-8, each line ended by {@code \n}.
@@ -82,12 +85,14 @@ public final class JsonlWriter implements Closeable, Flushable {
         Objects.requireNonNull(records, "records");
         Path absolute = file.toAbsolutePath();
         Path directory = absolute.getParent();
-        Path temporary = Files.createTempFile(directory, "." + absolute.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: that creates owner-only files, and the renamed result would silently lose
+        // the permissions the process's umask would normally give a new file.
+        Path temporary = directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
         boolean moved = false;
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                  Writer out = new BufferedWriter(new OutputStreamWriter(
-                         java.nio.channels.Channels.newOutputStream(channel), StandardCharsets.UTF_8))) {
+                         Channels.newOutputStream(channel), StandardCharsets.UTF_8))) {
                 for (Object record : records) {
                     out.write(toJsonLine(record));
                     out.write('\n');
@@ -98,8 +103,8 @@ public final class JsonlWriter implements Closeable, Flushable {
             try {
                 Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                // Some file systems cannot rename atomically; a plain replace still never leaves a partial file
-                // behind under the target name on the common ones, and is the best that is available.
+                // Some file systems cannot rename atomically. The content is complete before the move, so a plain
+                // replace still never leaves a partially written file under the target name.
                 Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
             }
             moved = true;
@@ -113,7 +118,7 @@ public final class JsonlWriter implements Closeable, Flushable {
     /** Serialises one record to a single line of JSON without the line terminator. */
     public static String toJsonLine(Object record) {
         Objects.requireNonNull(record, "record");
-        com.fasterxml.jackson.databind.JsonNode tree = MAPPER.valueToTree(record);
+        JsonNode tree = MAPPER.valueToTree(record);
         if (tree == null || !tree.isObject()) {
             throw new IllegalArgumentException("a JSONL record must serialise to a JSON object, but "
                     + record.getClass().getName() + " serialises to " + JsonlRecord.describe(tree));

@@ -41,6 +41,7 @@ public final class PairBuilder {
 
     /** Pairs and counts for a set of questions. */
     public record Result(List<PreferencePair> pairs, PairStats stats) {
+        /** Copies the lists, so that the value is immutable. */
         public Result {
             pairs = List.copyOf(pairs);
             Objects.requireNonNull(stats, "stats");

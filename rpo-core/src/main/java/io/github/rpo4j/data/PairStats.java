@@ -7,13 +7,15 @@ package io.github.rpo4j.data;
  * @param questionsUsed       questions that produced pairs
  * @param skippedNoWinner     questions skipped because no completion (nor gold chain, when included) was
  *                            correct; a question with neither winners nor losers counts here
- * @param skippedNoLoser      questions skipped because every completion was correct
+ * @param skippedNoLoser      questions skipped because, though they had a winner, no completion was
+ *                            incorrect
  * @param pairs               pairs produced
  * @param duplicatesRemoved   completions dropped because the same text already was in the same set
  */
 public record PairStats(int questionsTotal, int questionsUsed, int skippedNoWinner, int skippedNoLoser,
                         int pairs, int duplicatesRemoved) {
 
+    /** Validates the components; see the record description for the rules. */
     public PairStats {
         if (questionsTotal < 0 || questionsUsed < 0 || skippedNoWinner < 0 || skippedNoLoser < 0 || pairs < 0
                 || duplicatesRemoved < 0) {

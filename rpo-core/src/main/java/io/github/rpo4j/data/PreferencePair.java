@@ -13,6 +13,7 @@ import java.util.Objects;
  */
 public record PreferencePair(String questionId, String prompt, String chosen, String rejected) {
 
+    /** Validates the components; see the record description for the rules. */
     public PreferencePair {
         Objects.requireNonNull(questionId, "questionId");
         Objects.requireNonNull(prompt, "prompt");

@@ -21,6 +21,7 @@ import java.util.Set;
  */
 public record Question(String id, String prompt, String goldAnswer, String goldChain, List<Choice> choices) {
 
+    /** Validates the components; see the record description for the rules. */
     public Question {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(prompt, "prompt");

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -233,7 +234,7 @@ public final class QuestionLoaders {
      * verbatim; the id may be a string or a number.
      */
     public static List<Question> generic(Path file, GenericJsonlFields fields) throws IOException {
-        java.util.Objects.requireNonNull(fields, "fields");
+        Objects.requireNonNull(fields, "fields");
         return withUniqueIds(file, record -> {
             String prompt = requireNonEmpty(record, fields.promptField());
             String answer = record.requireScalarText(fields.answerField()).strip();

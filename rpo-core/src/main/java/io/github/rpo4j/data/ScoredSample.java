@@ -18,6 +18,7 @@ public record ScoredSample(String questionId, String completion, String extracte
     /** The {@code sampleIndex} of a sample whose position is not tracked. */
     public static final int NO_INDEX = -1;
 
+    /** Validates the components; see the record description for the rules. */
     public ScoredSample {
         Objects.requireNonNull(questionId, "questionId");
         Objects.requireNonNull(completion, "completion");

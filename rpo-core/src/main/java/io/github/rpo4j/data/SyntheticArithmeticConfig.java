@@ -62,6 +62,7 @@ public record SyntheticArithmeticConfig(
     private static final Pattern NAME = Pattern.compile("[A-Za-z]+");
     private static final Pattern OBJECT = Pattern.compile("[a-z]+");
 
+    /** Validates the components; see the record description for the rules. */
     public SyntheticArithmeticConfig {
         requireRange("steps", minSteps, maxSteps, 1);
         requireRange("start", startMin, startMax, 0);

@@ -36,6 +36,7 @@ public final class SyntheticArithmeticTask {
 
     /** Train and test questions; no prompt appears in both. */
     public record Split(List<Question> train, List<Question> test) {
+        /** Copies the lists, so that the value is immutable. */
         public Split {
             train = List.copyOf(train);
             test = List.copyOf(test);
