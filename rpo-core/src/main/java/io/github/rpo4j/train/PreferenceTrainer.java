@@ -1,0 +1,102 @@
+package io.github.rpo4j.train;
+
+import io.github.rpo4j.data.PreferencePair;
+import io.github.rpo4j.losses.ObjectiveResult;
+import io.github.rpo4j.losses.PreferenceBatch;
+import io.github.rpo4j.losses.PreferenceLoss;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.tensor.Tensor;
+import io.github.rpo4j.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Trains a policy on preference pairs with any objective of {@link PreferenceLoss} (DPO, RPO =
+ * DPO + NLL, IPO, ...). The reference log-probs come from the model as it is when
+ * {@link #train} starts (the previous iterate M_t), computed once for all pairs before the first
+ * update, so no second model is kept in memory.
+ */
+public final class PreferenceTrainer {
+
+    private final TransformerLM model;
+    private final Tokenizer tokenizer;
+    private final TrainingSettings settings;
+    private final PreferenceLoss loss;
+    private final int referenceBatchSize;
+
+    public PreferenceTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, PreferenceLoss loss) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.loss = loss;
+        this.referenceBatchSize = Math.max(8, settings.microBatchSize() * 2);
+    }
+
+    /** A pair with its token ids and reference log-probs. */
+    public record TokenizedPair(SequenceBatch.Sequence chosen, SequenceBatch.Sequence rejected,
+                                double referenceChosen, double referenceRejected) {
+        int length() {
+            return Math.max(chosen.length(), rejected.length());
+        }
+    }
+
+    /** Tokenizes the pairs and scores them under the current model (the reference). */
+    public List<TokenizedPair> prepare(List<PreferencePair> pairs) {
+        List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+        for (PreferencePair p : pairs) {
+            seqs.add(Encoded.sequence(tokenizer, p.prompt(), p.chosen()));
+            seqs.add(Encoded.sequence(tokenizer, p.prompt(), p.rejected()));
+        }
+        double[] ref = loss.type().usesReference() ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize)
+                : new double[seqs.size()];
+        List<TokenizedPair> out = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            out.add(new TokenizedPair(seqs.get(2 * i), seqs.get(2 * i + 1), ref[2 * i], ref[2 * i + 1]));
+        }
+        return out;
+    }
+
+    /** Computes the reference log-probs, then trains the model in place. */
+    public TrainingReport train(List<PreferencePair> pairs, String label) {
+        return trainPrepared(prepare(pairs), label);
+    }
+
+    /** Trains on pairs whose reference log-probs are already known (e.g. read back after a restart). */
+    public TrainingReport trainPrepared(List<TokenizedPair> pairs, String label) {
+        int context = model.config().contextLength();
+        return TrainingLoop.run(model, pairs, TokenizedPair::length, settings, (micro, share) -> {
+            int n = micro.size();
+            List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+            double[] refChosen = new double[n];
+            double[] refRejected = new double[n];
+            for (int i = 0; i < n; i++) {
+                seqs.add(micro.get(i).chosen());
+                refChosen[i] = micro.get(i).referenceChosen();
+                refRejected[i] = micro.get(i).referenceRejected();
+            }
+            for (TokenizedPair p : micro) {
+                seqs.add(p.rejected());
+            }
+            SequenceBatch batch = SequenceBatch.of(seqs, context); // rows: n chosen, then n rejected
+            Tensor logps = PolicyLogProbs.of(model, batch);
+            double[] all = logps.value().toDoubleVector();
+            int[] lengths = batch.lengths();
+            PreferenceBatch pb = loss.type().usesReference()
+                    ? new PreferenceBatch(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n), refChosen,
+                    refRejected, Arrays.copyOfRange(lengths, 0, n), Arrays.copyOfRange(lengths, n, 2 * n))
+                    : PreferenceBatch.withoutReference(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n),
+                    Arrays.copyOfRange(lengths, 0, n), Arrays.copyOfRange(lengths, n, 2 * n));
+            ObjectiveResult r = loss.compute(pb);
+            double[] g = new double[2 * n];
+            for (int i = 0; i < n; i++) {
+                g[i] = r.chosenGradient()[i] * share;
+                g[n + i] = r.rejectedGradient()[i] * share;
+            }
+            logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
+            return new LinkedHashMap<>(r.metrics());
+        }, label);
+    }
+}

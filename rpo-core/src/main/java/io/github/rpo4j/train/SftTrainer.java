@@ -1,0 +1,94 @@
+package io.github.rpo4j.train;
+
+import io.github.rpo4j.losses.NllLoss;
+import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.ObjectiveResult;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.tensor.Tensor;
+import io.github.rpo4j.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Supervised fine-tuning: next-token NLL on completion tokens only (the prompt is masked), each
+ * sequence's NLL weighted by its example's weight. Used for the starting model, for SFT on correct
+ * samples (STaR, ReST-EM) and, with weights exp(r / tau), for RISE's reward-weighted regression.
+ */
+public final class SftTrainer {
+
+    private final TransformerLM model;
+    private final Tokenizer tokenizer;
+    private final TrainingSettings settings;
+    private final NllNormalization normalization;
+
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.normalization = normalization;
+    }
+
+    /** SFT with the (weighted) mean NLL over all completion tokens of a batch, as token-level cross-entropy. */
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings) {
+        this(model, tokenizer, settings, NllNormalization.BATCH_TOKEN_MEAN);
+    }
+
+    private record Item(SequenceBatch.Sequence sequence, double weight) {
+    }
+
+    /** Trains the model in place on the examples. */
+    public TrainingReport train(List<SftExample> examples, String label) {
+        List<Item> items = new ArrayList<>();
+        int context = model.config().contextLength();
+        for (SftExample e : examples) {
+            SequenceBatch.Sequence s = Encoded.sequence(tokenizer, e.prompt(), e.completion());
+            if (s.length() - 1 > context) {
+                throw new IllegalArgumentException("example \"" + abbreviate(e.prompt()) + "\" has " + s.length()
+                        + " tokens, more than the context length " + context);
+            }
+            items.add(new Item(s, e.weight()));
+        }
+        return TrainingLoop.run(model, items, i -> i.sequence().length(), settings, (micro, share) -> {
+            List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+            double[] weights = new double[micro.size()];
+            for (int i = 0; i < micro.size(); i++) {
+                seqs.add(micro.get(i).sequence());
+                weights[i] = micro.get(i).weight();
+            }
+            SequenceBatch batch = SequenceBatch.of(seqs, context);
+            Tensor logps = PolicyLogProbs.of(model, batch);
+            ObjectiveResult r = NllLoss.rewardWeightedNll(logps.value().toDoubleVector(), batch.lengths(), weights,
+                    normalization);
+            double[] g = r.gradient();
+            for (int i = 0; i < g.length; i++) {
+                g[i] *= share;
+            }
+            logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
+            return new LinkedHashMap<>(r.metrics());
+        }, label);
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** Mean per-token NLL of the completions under the model, without training. */
+    public static double evaluateNll(TransformerLM model, Tokenizer tokenizer, List<SftExample> examples, int batchSize) {
+        List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+        for (SftExample e : examples) {
+            seqs.add(Encoded.sequence(tokenizer, e.prompt(), e.completion()));
+        }
+        double[] lp = PolicyLogProbs.evaluate(model, seqs, batchSize);
+        double total = 0;
+        long tokens = 0;
+        for (int i = 0; i < lp.length; i++) {
+            total -= lp[i];
+            tokens += seqs.get(i).completion().length;
+        }
+        return total / Math.max(1, tokens);
+    }
+
+}
