@@ -25,6 +25,12 @@ public final class PolicyLogProbs {
         Tensor logits = model.forward(batch.inputs(), batch.batch(), batch.time()); // (B*T, V)
         TokenLogProbsResult r = TokenLogProbs.forward(logits.value(), batch.targets(), batch.completionMask());
         double[] sums = r.sequenceLogProbs();
+        for (int i = 0; i < sums.length; i++) {
+            if (!Double.isFinite(sums[i])) {
+                throw new NonFiniteLossException("non-finite log-probability " + sums[i] + " for sequence " + i
+                        + " of the batch (are the parameters finite?)");
+            }
+        }
         return Tensor.fromOp(Nd4j.createFromArray(sums), g -> logits.accumulate(
                 TokenLogProbs.backwardFromSequenceWeights(logits.value(), batch.targets(), batch.completionMask(),
                         g.castTo(DataType.DOUBLE).toDoubleVector())), logits);

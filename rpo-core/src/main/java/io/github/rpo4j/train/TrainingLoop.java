@@ -74,7 +74,16 @@ public final class TrainingLoop {
                 for (int from = 0; from < batch.size(); from += settings.microBatchSize()) {
                     List<T> micro = batch.subList(from, Math.min(batch.size(), from + settings.microBatchSize()));
                     double share = (double) micro.size() / batch.size();
-                    Map<String, Double> m = step.run(micro, share);
+                    Map<String, Double> m;
+                    try {
+                        m = step.run(micro, share);
+                    } catch (NonFiniteLossException e) {
+                        optimizer.zeroGrad();
+                        Tape.clear();
+                        throw new NonFiniteLossException(label + ": at step " + (s + 1) + " of " + batches.size()
+                                + " (batch of " + batch.size() + " items): " + e.getMessage()
+                                + "; the parameters were not updated by this step");
+                    }
                     m.forEach((k, v) -> metrics.merge(k, v * share, Double::sum));
                 }
                 double loss = metrics.getOrDefault("loss", Double.NaN);
