@@ -41,6 +41,11 @@ public final class SftTrainer {
 
     /** Trains the model in place on the examples. */
     public TrainingReport train(List<SftExample> examples, String label) {
+        return train(examples, label, (step, metrics) -> { });
+    }
+
+    /** Trains the model in place, calling {@code listener} after every optimiser step. */
+    public TrainingReport train(List<SftExample> examples, String label, TrainingLoop.StepListener listener) {
         List<Item> items = new ArrayList<>();
         int context = model.config().contextLength();
         for (SftExample e : examples) {
@@ -68,7 +73,7 @@ public final class SftTrainer {
             }
             logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
             return new LinkedHashMap<>(r.metrics());
-        }, label);
+        }, label, listener);
     }
 
     static String abbreviate(String s) {

@@ -52,6 +52,19 @@ public final class TrainingLoop {
      */
     public static <T> TrainingReport run(TransformerLM model, List<T> items, ToIntFunction<T> length,
                                          TrainingSettings settings, MicroBatchStep<T> step, String label) {
+        return run(model, items, length, settings, step, label, (s, m) -> { });
+    }
+
+    /** Called after each optimiser step with the 1-based step number and that step's metrics. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterStep(int step, Map<String, Double> metrics);
+    }
+
+    /** As {@link #run(TransformerLM, List, ToIntFunction, TrainingSettings, MicroBatchStep, String)}, with a listener. */
+    public static <T> TrainingReport run(TransformerLM model, List<T> items, ToIntFunction<T> length,
+                                         TrainingSettings settings, MicroBatchStep<T> step, String label,
+                                         StepListener listener) {
         if (items.isEmpty()) {
             return new TrainingReport(0, List.of());
         }
@@ -99,6 +112,7 @@ public final class TrainingLoop {
                 metrics.put("grad_norm", norm);
                 metrics.put("lr", lr);
                 history.add(metrics);
+                listener.afterStep(s + 1, metrics);
                 if (bar != null) {
                     bar.step();
                     bar.setExtraMessage(String.format(" loss %.4f", loss));

@@ -1,0 +1,633 @@
+package io.github.rpo4j.iterate;
+
+import io.github.rpo4j.data.AnswerExtractor;
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.JsonlWriter;
+import io.github.rpo4j.data.NumericAnswerExtractor;
+import io.github.rpo4j.data.PairBuilder;
+import io.github.rpo4j.data.PairStats;
+import io.github.rpo4j.data.PreferencePair;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.generate.Sample;
+import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingSettings;
+import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.PreferenceLoss;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.train.PreferenceTrainer;
+import io.github.rpo4j.train.SftExample;
+import io.github.rpo4j.train.SftTrainer;
+import io.github.rpo4j.train.TrainingReport;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Iterative Reasoning Preference Optimization (Pang et al. 2024, arXiv 2404.19733) and the loops that
+ * share its stages. Each iteration t = 1..T:
+ * <ol>
+ *   <li>sample N chains of thought per training question from M_{t-1} (batched, KV cache);</li>
+ *   <li>verify each against the gold answer;</li>
+ *   <li>build pairs: K per question by walking the winner and loser sets together;</li>
+ *   <li>compute the reference (M_{t-1}) log-probs of all pairs once, then train M_t from M_{t-1}
+ *       with DPO + alpha * NLL on the winner;</li>
+ *   <li>evaluate M_t (greedy and majority vote) and checkpoint it.</li>
+ * </ol>
+ * Every stage writes its output into the run directory ({@link RunDirectory}); running again with
+ * the same directory resumes after the last completed stage.
+ *
+ * <pre>{@code
+ * RunResult result = IterativeRpo.builder()
+ *         .model(model, tokenizer)
+ *         .trainQuestions(train).evalQuestions(test)
+ *         .verifier(Verifiers.numericExactMatch())
+ *         .iterations(3)
+ *         .runDirectory(Path.of("runs/my-run"))
+ *         .build()
+ *         .run();
+ * }</pre>
+ */
+public final class IterativeRpo {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IterativeRpo.class);
+
+    private final Builder s;
+    private final RunDirectory run;
+
+    private IterativeRpo(Builder s, RunDirectory run) {
+        this.s = s;
+        this.run = run;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
+    public RunResult run() throws IOException {
+        long runStart = System.nanoTime();
+        run.writeJson(run.config(), s.describe());
+        List<Map<String, Object>> all = new ArrayList<>();
+
+        // Iteration 0: the starting model, copied into the run so the run is self-contained.
+        if (!ModelDirectory.isComplete(run.model(0))) {
+            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
+        }
+        Map<String, Object> m0 = evaluateStage(0, s.model, new LinkedHashMap<>(), runStart);
+        all.add(m0);
+
+        TransformerLM current = s.model;
+        for (int t = 1; t <= s.iterations; t++) {
+            long iterStart = System.nanoTime();
+            if (Files.exists(run.evaluation(t)) && ModelDirectory.isComplete(run.model(t))) {
+                listenersSkip(t, "iteration");
+                all.add(readMetrics(t));
+                current = null; // loaded lazily when a later iteration needs it
+                continue;
+            }
+            if (current == null) {
+                current = ModelDirectory.load(run.model(t - 1)).model();
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
+            List<ScoredSample> samples = sampleStage(t, current);
+            long correct = samples.stream().filter(ScoredSample::correct).count();
+            info.put("sample_accuracy", samples.isEmpty() ? 0.0 : (double) correct / samples.size());
+            info.put("samples", samples.size());
+
+            TransformerLM next;
+            if (ModelDirectory.isComplete(run.model(t))) {
+                listenersSkip(t, "train");
+                next = ModelDirectory.load(run.model(t)).model();
+                Map<?, ?> stats = run.readJson(run.pairStats(t), Map.class);
+                info.put("train_questions_used", stats.get("questionsUsed"));
+                info.put("train_pairs", stats.get("pairs"));
+                Map<?, ?> training = run.readJson(run.training(t), Map.class);
+                info.putAll(castMap(training.get("means")));
+            } else {
+                next = trainStage(t, current, samples, info);
+            }
+            current = next;
+            all.add(evaluateStage(t, current, info, iterStart));
+        }
+        writePlot(all);
+        return new RunResult(all, run.model(s.iterations), run.root());
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    private List<ScoredSample> sampleStage(int t, TransformerLM model) throws IOException {
+        Path done = run.samples(t);
+        if (Files.exists(done)) {
+            listenersSkip(t, "sample");
+            return JsonlReader.readAll(done, ScoredSample.class);
+        }
+        listeners(t, "sample");
+        Files.createDirectories(run.iteration(t));
+        Map<String, List<ScoredSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        // Rewrite the partial file with only whole questions, dropping a line cut off by a crash.
+        List<ScoredSample> kept = new ArrayList<>();
+        finished.values().forEach(kept::addAll);
+        JsonlWriter.writeAtomically(run.partialSamples(t), kept);
+
+        List<Question> todo = new ArrayList<>();
+        for (Question q : s.trainQuestions) {
+            if (!finished.containsKey(q.id())) {
+                todo.add(q);
+            }
+        }
+        double temperature = s.temperatureFor(t);
+        Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        try (JsonlWriter out = JsonlWriter.appending(run.partialSamples(t));
+             ProgressBar bar = s.progressBar ? new ProgressBarBuilder().setTaskName("iter " + t + " sample")
+                     .setInitialMax(s.trainQuestions.size()).setStyle(ProgressBarStyle.ASCII)
+                     .setUpdateIntervalMillis(500).continuousUpdate().build() : null) {
+            if (bar != null) {
+                bar.stepTo(finished.size());
+            }
+            for (int from = 0; from < todo.size(); from += s.sampleChunkQuestions) {
+                List<Question> chunk = todo.subList(from, Math.min(todo.size(), from + s.sampleChunkQuestions));
+                List<int[]> prompts = new ArrayList<>();
+                for (Question q : chunk) {
+                    prompts.add(s.tokenizer.encode(s.format.prompt(q)));
+                }
+                // The seed depends on the questions, not on how far an earlier attempt got: resumes reproduce.
+                long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+                List<List<Sample>> drawn = sampler.generate(prompts, s.samplesPerQuestion,
+                        new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed));
+                for (int i = 0; i < chunk.size(); i++) {
+                    for (int j = 0; j < drawn.get(i).size(); j++) {
+                        out.write(ScoredSample.score(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
+                    }
+                }
+                out.flush();
+                if (bar != null) {
+                    bar.stepBy(chunk.size());
+                }
+            }
+        }
+        // Order the samples as the questions are ordered, then publish the stage's output.
+        Map<String, List<ScoredSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        List<ScoredSample> ordered = new ArrayList<>();
+        for (Question q : s.trainQuestions) {
+            List<ScoredSample> list = byQuestion.get(q.id());
+            if (list == null) {
+                throw new IllegalStateException("sampling finished without samples for question " + q.id());
+            }
+            ordered.addAll(list);
+        }
+        JsonlWriter.writeAtomically(done, ordered);
+        Files.deleteIfExists(run.partialSamples(t));
+        return ordered;
+    }
+
+    /** Questions with all their samples in a partial file; a torn last line and incomplete questions are dropped. */
+    static Map<String, List<ScoredSample>> readCompleteQuestions(Path partial, int perQuestion) throws IOException {
+        Map<String, List<ScoredSample>> byQuestion = new LinkedHashMap<>();
+        if (!Files.exists(partial)) {
+            return byQuestion;
+        }
+        try (BufferedReader r = Files.newBufferedReader(partial, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                ScoredSample sample;
+                try {
+                    sample = RunDirectory.JSON.readValue(line, ScoredSample.class);
+                } catch (IOException e) {
+                    LOG.warn("{}: dropping an unreadable line left by an interrupted run", partial);
+                    continue;
+                }
+                byQuestion.computeIfAbsent(sample.questionId(), k -> new ArrayList<>()).add(sample);
+            }
+        }
+        byQuestion.values().removeIf(list -> list.size() != perQuestion);
+        return byQuestion;
+    }
+
+    // ------------------------------------------------------------------ pairs and training
+
+    private TransformerLM trainStage(int t, TransformerLM current, List<ScoredSample> samples,
+                                     Map<String, Object> info) throws IOException {
+        TransformerLM student = current;
+        TrainingReport report;
+        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
+        if (s.method == Method.PREFERENCE) {
+            listeners(t, "pairs");
+            PairBuilder.Result pairs = pairStage(t, samples);
+            info.put("train_questions_used", pairs.stats().questionsUsed());
+            info.put("train_pairs", pairs.stats().pairs());
+            listeners(t, "train");
+            PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
+                    : PreferenceLoss.dpo(s.beta);
+            report = new PreferenceTrainer(student, s.tokenizer, ts, loss).train(pairs.pairs(), "iter " + t + " train");
+        } else {
+            listeners(t, "pairs");
+            List<SftExample> kept = keptCorrect(t, samples, info);
+            if (s.method == Method.REST_EM) {
+                student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time
+            }
+            listeners(t, "train");
+            report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
+                    .train(kept, "iter " + t + " train");
+        }
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("steps", report.steps());
+        training.put("means", report.means());
+        training.put("history", report.history());
+        run.writeJson(run.training(t), training);
+        info.putAll(report.means());
+        ModelDirectory.save(run.model(t), student, s.tokenizer);
+        return student;
+    }
+
+    private PairBuilder.Result pairStage(int t, List<ScoredSample> samples) throws IOException {
+        PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion).includeGoldChain(s.includeGoldChain)
+                .build().build(s.trainQuestions, samples);
+        Map<String, String> prompts = new LinkedHashMap<>();
+        for (Question q : s.trainQuestions) {
+            prompts.put(q.id(), s.format.prompt(q));
+        }
+        // The pair builder carries the raw question text; training sees the formatted prompt.
+        List<PreferencePair> formatted = new ArrayList<>();
+        for (PreferencePair p : result.pairs()) {
+            formatted.add(new PreferencePair(p.questionId(), prompts.get(p.questionId()), p.chosen(), p.rejected()));
+        }
+        JsonlWriter.writeAtomically(run.pairs(t), formatted);
+        run.writeJson(run.pairStats(t), result.stats());
+        return new PairBuilder.Result(formatted, result.stats());
+    }
+
+    private List<SftExample> keptCorrect(int t, List<ScoredSample> samples, Map<String, Object> info) throws IOException {
+        Map<String, Question> byId = new LinkedHashMap<>();
+        s.trainQuestions.forEach(q -> byId.put(q.id(), q));
+        Map<String, Set<String>> seen = new LinkedHashMap<>();
+        List<SftExample> kept = new ArrayList<>();
+        List<ScoredSample> keptSamples = new ArrayList<>();
+        int cap = s.method == Method.REST_EM ? s.maxCorrectPerQuestion : Integer.MAX_VALUE;
+        for (ScoredSample sample : samples) {
+            if (!sample.correct()) {
+                continue;
+            }
+            Set<String> texts = seen.computeIfAbsent(sample.questionId(), k -> new HashSet<>());
+            if (texts.size() >= cap || !texts.add(sample.completion())) {
+                continue;
+            }
+            kept.add(new SftExample(s.format.prompt(byId.get(sample.questionId())), sample.completion()));
+            keptSamples.add(sample);
+        }
+        JsonlWriter.writeAtomically(run.pairs(t), keptSamples);
+        PairStats stats = new PairStats(s.trainQuestions.size(), seen.size(), s.trainQuestions.size() - seen.size(),
+                0, kept.size(), 0);
+        run.writeJson(run.pairStats(t), stats);
+        info.put("train_questions_used", seen.size());
+        info.put("train_pairs", kept.size());
+        return kept;
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
+            throws IOException {
+        if (Files.exists(run.evaluation(t))) {
+            listenersSkip(t, "evaluate");
+            return readMetrics(t);
+        }
+        listeners(t, "evaluate");
+        Evaluation e = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
+                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
+                        s.seed + 1000L * t);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("iteration", t);
+        m.put("test_accuracy", e.greedyAccuracy());
+        m.put("test_accuracy_ci95", e.greedyCi95());
+        m.put("maj_at_k_accuracy", e.majorityAccuracy());
+        m.put("k", e.k());
+        m.put("test_questions", e.questions());
+        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
+        m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
+        m.put("train_pairs", info.getOrDefault("train_pairs", null));
+        m.put("seconds", (System.nanoTime() - start) / 1e9);
+        m.put("greedy_correct", e.greedyCorrectIds());
+        info.forEach(m::putIfAbsent);
+        run.writeJson(run.evaluation(t), m);
+        rewriteMetrics();
+        LOG.info("iteration {}: greedy accuracy {} (maj@{} {})", t, String.format("%.3f", e.greedyAccuracy()), e.k(),
+                String.format("%.3f", e.majorityAccuracy()));
+        s.listeners.forEach(l -> l.onEvaluated(t, m));
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> readMetrics(int t) throws IOException {
+        return run.readJson(run.evaluation(t), LinkedHashMap.class);
+    }
+
+    /** metrics.jsonl from every evaluation so far, without the per-question detail. */
+    private void rewriteMetrics() throws IOException {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (int t = 0; Files.exists(run.evaluation(t)); t++) {
+            Map<String, Object> m = readMetrics(t);
+            m.remove("greedy_correct");
+            lines.add(m);
+        }
+        JsonlWriter.writeAtomically(run.metrics(), lines);
+    }
+
+    private void writePlot(List<Map<String, Object>> all) {
+        try {
+            AccuracyPlot.write(run.accuracyPlot(), all);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not write {}: {}", run.accuracyPlot(), e.toString());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private void listeners(int t, String stage) {
+        LOG.info("iteration {}: {}", t, stage);
+        s.listeners.forEach(l -> l.onStage(t, stage));
+    }
+
+    private void listenersSkip(int t, String stage) {
+        LOG.info("iteration {}: {} already done, skipped", t, stage);
+        s.listeners.forEach(l -> l.onStageSkipped(t, stage));
+    }
+
+    /** Settings of a run; required ones are checked by {@link #build()}, the rest default to the paper's. */
+    public static final class Builder {
+        private TransformerLM model;
+        private Tokenizer tokenizer;
+        private Path modelDirectory;
+        private List<Question> trainQuestions;
+        private List<Question> evalQuestions;
+        private Verifier verifier;
+        private AnswerExtractor extractor = new NumericAnswerExtractor();
+        private PromptFormat format = PromptFormat.DEFAULT;
+        private Method method = Method.PREFERENCE;
+        private int iterations = 3;
+        private int samplesPerQuestion = 30;
+        private int pairsPerQuestion = 10;
+        private int maxCorrectPerQuestion = 10;
+        private double[] temperatures = {0.8, 0.8, 1.3};
+        private int maxNewTokens = 128;
+        private double beta = 0.1;
+        private double alpha = 1.0;
+        private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
+        private boolean includeGoldChain = false;
+        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
+        private int majorityK = 8;
+        private double majorityTemperature = 0.8;
+        private long seed = 0;
+        private Path runDirectory;
+        private boolean progressBar = true;
+        private int sampleChunkQuestions = 32;
+        private int evalChunkQuestions = 64;
+        private final List<IterationListener> listeners = new ArrayList<>();
+
+        /** The starting model M0 and its tokenizer, in memory. */
+        public Builder model(TransformerLM m, Tokenizer t) {
+            this.model = m;
+            this.tokenizer = t;
+            return this;
+        }
+
+        /** The starting model M0 from a model directory (config.json, model.safetensors, tokenizer.json). */
+        public Builder modelDirectory(Path dir) {
+            this.modelDirectory = dir;
+            return this;
+        }
+
+        public Builder trainQuestions(List<Question> q) {
+            this.trainQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder evalQuestions(List<Question> q) {
+            this.evalQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder verifier(Verifier v) {
+            this.verifier = v;
+            return this;
+        }
+
+        /** Extracts a completion's answer for majority voting and the samples file (default: numeric). */
+        public Builder answerExtractor(AnswerExtractor e) {
+            this.extractor = e;
+            return this;
+        }
+
+        public Builder promptFormat(PromptFormat f) {
+            this.format = f;
+            return this;
+        }
+
+        /** What each iteration trains on (default: preference pairs, i.e. RPO). */
+        public Builder method(Method m) {
+            this.method = m;
+            return this;
+        }
+
+        public Builder iterations(int n) {
+            this.iterations = n;
+            return this;
+        }
+
+        /** N, samples per question (paper: 30). */
+        public Builder samplesPerQuestion(int n) {
+            this.samplesPerQuestion = n;
+            return this;
+        }
+
+        /** K, pairs per question (paper: 10). */
+        public Builder pairsPerQuestion(int k) {
+            this.pairsPerQuestion = k;
+            return this;
+        }
+
+        /** ReST-EM's cap C on kept correct samples per question (default 10). */
+        public Builder maxCorrectPerQuestion(int c) {
+            this.maxCorrectPerQuestion = c;
+            return this;
+        }
+
+        /** Sampling temperature of iteration 1, 2, ...; the last repeats (paper: 0.8, 0.8, 1.3). */
+        public Builder temperatures(double... t) {
+            this.temperatures = t.clone();
+            return this;
+        }
+
+        public Builder maxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        /** DPO's beta (paper: 0.1). */
+        public Builder beta(double b) {
+            this.beta = b;
+            return this;
+        }
+
+        /** Weight of the NLL term on the winner (paper: 1); 0 gives DPO only. */
+        public Builder alpha(double a) {
+            this.alpha = a;
+            return this;
+        }
+
+        /** How the NLL term is normalised (paper: per sequence, then averaged). */
+        public Builder nllNormalization(NllNormalization n) {
+            this.nllNormalization = n;
+            return this;
+        }
+
+        /** Add each question's gold chain to its winners (default off). */
+        public Builder includeGoldChain(boolean on) {
+            this.includeGoldChain = on;
+            return this;
+        }
+
+        /** Optimiser and schedule of each iteration's training (a fresh AdamW state every iteration). */
+        public Builder training(TrainingSettings t) {
+            this.training = t;
+            return this;
+        }
+
+        /** Samples per evaluation question for the majority vote (0 skips it) and their temperature. */
+        public Builder majorityVote(int k, double temperature) {
+            this.majorityK = k;
+            this.majorityTemperature = temperature;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder runDirectory(Path dir) {
+            this.runDirectory = dir;
+            return this;
+        }
+
+        public Builder progressBar(boolean show) {
+            this.progressBar = show;
+            return this;
+        }
+
+        /** Questions sampled together in one batch (and written to disk together). */
+        public Builder sampleChunkQuestions(int n) {
+            this.sampleChunkQuestions = n;
+            return this;
+        }
+
+        public Builder listener(IterationListener l) {
+            this.listeners.add(l);
+            return this;
+        }
+
+        double temperatureFor(int iteration) {
+            return temperatures[Math.min(iteration - 1, temperatures.length - 1)];
+        }
+
+        /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
+        public IterativeRpo build() throws IOException {
+            if (model == null && modelDirectory == null) {
+                throw new IllegalArgumentException("the starting model is required: call model(...) or modelDirectory(...)");
+            }
+            if (model != null && modelDirectory != null) {
+                throw new IllegalArgumentException("give the starting model either in memory or as a directory, not both");
+            }
+            require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
+            require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
+            require(verifier != null, "verifier", "required");
+            require(runDirectory != null, "runDirectory", "required");
+            require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+            require(samplesPerQuestion >= 2 || method != Method.PREFERENCE, "samplesPerQuestion (N)",
+                    ">= 2 to have both a winner and a loser, got " + samplesPerQuestion);
+            require(samplesPerQuestion >= 1, "samplesPerQuestion (N)", ">= 1, got " + samplesPerQuestion);
+            require(pairsPerQuestion >= 1, "pairsPerQuestion (K)", ">= 1, got " + pairsPerQuestion);
+            require(maxCorrectPerQuestion >= 1, "maxCorrectPerQuestion (C)", ">= 1, got " + maxCorrectPerQuestion);
+            require(temperatures.length > 0, "temperatures", "at least one");
+            for (double t : temperatures) {
+                require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
+            }
+            require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
+            require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
+            require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
+            require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
+            require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
+            Set<String> ids = new HashSet<>();
+            for (Question q : trainQuestions) {
+                require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
+            }
+            RunDirectory run = RunDirectory.prepare(runDirectory);
+            if (modelDirectory != null) {
+                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
+                model = loaded.model();
+                tokenizer = loaded.tokenizer();
+            } else if (ModelDirectory.isComplete(run.model(0))) {
+                // Resuming: the run's own copy of M0 is the starting model.
+                LOG.info("resuming in {}", run.root());
+            }
+            return new IterativeRpo(this, run);
+        }
+
+        private static void require(boolean ok, String setting, String expected) {
+            if (!ok) {
+                throw new IllegalArgumentException("invalid setting " + setting + ": must be " + expected);
+            }
+        }
+
+        /** The configuration written to config.json. */
+        Map<String, Object> describe() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("method", method.name());
+            c.put("iterations", iterations);
+            c.put("samples_per_question", samplesPerQuestion);
+            c.put("pairs_per_question", pairsPerQuestion);
+            c.put("max_correct_per_question", maxCorrectPerQuestion);
+            c.put("temperatures", temperatures);
+            c.put("max_new_tokens", maxNewTokens);
+            c.put("beta", beta);
+            c.put("alpha", alpha);
+            c.put("nll_normalization", nllNormalization.name());
+            c.put("include_gold_chain", includeGoldChain);
+            c.put("training", training);
+            c.put("majority_k", majorityK);
+            c.put("majority_temperature", majorityTemperature);
+            c.put("seed", seed);
+            c.put("train_questions", trainQuestions.size());
+            c.put("eval_questions", evalQuestions.size());
+            c.put("prompt_separator", format.separator());
+            c.put("model", model.config().toJson());
+            c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
+            return c;
+        }
+    }
+
+}

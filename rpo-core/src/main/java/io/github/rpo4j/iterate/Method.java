@@ -1,0 +1,11 @@
+package io.github.rpo4j.iterate;
+
+/** What an iteration trains on, once samples are drawn and verified. */
+public enum Method {
+    /** DPO + alpha * NLL on (winner, loser) pairs, reference M_t, init M_t (Pang et al. 2024). With alpha = 0, DPO only. */
+    PREFERENCE,
+    /** NLL on the correct samples only, init M_t (STaR-style "SFT on chosen"). */
+    SFT_ON_CORRECT,
+    /** NLL on at most C correct samples per question, init the base model every iteration (ReST-EM, Singh et al. 2023). */
+    REST_EM
+}

@@ -1,0 +1,119 @@
+package io.github.rpo4j.iterate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.rpo4j.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The files of one run. Every stage of every iteration lands here, written aside and renamed into
+ * place, so a file that exists is complete and a rerun can skip the stage that made it:
+ * <pre>
+ * RUN/config.json            the run's full configuration
+ * RUN/metrics.jsonl          one object per evaluated model (rewritten whole after each evaluation)
+ * RUN/accuracy.png           accuracy per iteration
+ * RUN/iter-0/model/          the starting model M0
+ * RUN/iter-0/eval.json       M0's evaluation
+ * RUN/iter-k/samples.jsonl   N scored samples per training question, drawn from M_{k-1}
+ * RUN/iter-k/samples.partial.jsonl  samples of the questions done so far, while sampling runs
+ * RUN/iter-k/pairs.jsonl     the training pairs (or kept samples) built from them
+ * RUN/iter-k/pair_stats.json
+ * RUN/iter-k/train.json      the training report (per-step metrics)
+ * RUN/iter-k/model/          M_k
+ * RUN/iter-k/eval.json       M_k's evaluation and the iteration's metrics
+ * </pre>
+ */
+public final class RunDirectory {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path root;
+
+    public RunDirectory(Path root) {
+        this.root = root;
+    }
+
+    /** Creates the directory and checks that it can be written, before any work starts. */
+    public static RunDirectory prepare(Path root) throws IOException {
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new IOException("cannot create the run directory " + root + ": " + e.getMessage(), e);
+        }
+        if (!Files.isWritable(root)) {
+            throw new AccessDeniedException(root.toString(), null, "the run directory is not writable");
+        }
+        Path probe = root.resolve(".write-check");
+        try {
+            Files.writeString(probe, "ok");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("the run directory " + root + " is not writable: " + e.getMessage(), e);
+        }
+        return new RunDirectory(root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path config() {
+        return root.resolve("config.json");
+    }
+
+    public Path metrics() {
+        return root.resolve("metrics.jsonl");
+    }
+
+    public Path accuracyPlot() {
+        return root.resolve("accuracy.png");
+    }
+
+    public Path iteration(int k) {
+        return root.resolve("iter-" + k);
+    }
+
+    public Path model(int k) {
+        return iteration(k).resolve("model");
+    }
+
+    public Path samples(int k) {
+        return iteration(k).resolve("samples.jsonl");
+    }
+
+    public Path partialSamples(int k) {
+        return iteration(k).resolve("samples.partial.jsonl");
+    }
+
+    public Path pairs(int k) {
+        return iteration(k).resolve("pairs.jsonl");
+    }
+
+    public Path pairStats(int k) {
+        return iteration(k).resolve("pair_stats.json");
+    }
+
+    public Path training(int k) {
+        return iteration(k).resolve("train.json");
+    }
+
+    public Path evaluation(int k) {
+        return iteration(k).resolve("eval.json");
+    }
+
+    /** Writes a JSON document atomically, creating its directory. */
+    void writeJson(Path file, Object value) throws IOException {
+        Files.createDirectories(file.getParent());
+        AtomicFiles.writeJson(file, value);
+    }
+
+    <T> T readJson(Path file, Class<T> type) throws IOException {
+        try {
+            return JSON.readValue(file.toFile(), type);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+}
