@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 /** Per-token log-probabilities of a text under a model. */
 @Command(name = "score",
         mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = {
                 "Prints one JSON object {\"token_ids\", \"tokens\", \"logprobs\"} with the natural-log probability "
                         + "of each token of TEXT given the tokens before it.",

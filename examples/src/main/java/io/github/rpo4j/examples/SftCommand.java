@@ -164,7 +164,7 @@ final class SftCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--progress", negatable = true,
-            description = "Show a progress bar on standard error (default: when standard error is a terminal).")
+            description = "Show a progress bar on standard error (default: when run from an interactive terminal).")
     Boolean progress;
 
     private static final int DEFAULT_LAYERS = 4;
