@@ -1,0 +1,301 @@
+package io.github.rpo4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.tensor.Tape;
+import io.github.rpo4j.text.CharTokenizer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+class Rpo4jCliTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CharTokenizer TOKENIZER = CharTokenizer.ofAlphabet(new SyntheticArithmeticTask().alphabet());
+
+    @TempDir
+    static Path temp;
+
+    private static Path modelDir;
+    private static TransformerLM model;
+
+    /** The result of one in-process run. */
+    private record Run(int exitCode, String out, String err) {
+        List<JsonNode> jsonLines() throws IOException {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.strip().split("\n")) {
+                lines.add(JSON.readTree(line));
+            }
+            return lines;
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /**
+     * A tiny GPT-2 with weights far from the usual 0.02 initialisation, so that its next-token distributions
+     * differ clearly between positions and a score read at the wrong position cannot pass.
+     */
+    @BeforeAll
+    static void writeTinyModel() throws IOException {
+        ModelConfig config = ModelConfig.gpt2(TOKENIZER.vocabSize(), 64, 2, 16, 2)
+                .withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
+        Random random = new Random(3);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : TransformerLM.expectedShapes(config).entrySet()) {
+            long[] shape = e.getValue();
+            float[] values = new float[(int) (shape.length == 1 ? shape[0] : shape[0] * shape[1])];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) ((shape.length == 1 ? 1 : 0) + 0.5 * random.nextGaussian());
+            }
+            weights.put(e.getKey(), Nd4j.create(values, shape, 'c'));
+        }
+        model = new TransformerLM(config, weights);
+        modelDir = temp.resolve("tiny");
+        ModelDirectory.save(modelDir, model, TOKENIZER);
+    }
+
+    /** Log-softmax of the model's logits over the whole sequence, with plain ND4J ops: (L, V). */
+    private static INDArray logSoftmax(int[] ids) {
+        INDArray logits;
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            logits = model.forward(ids, 1, ids.length).value().castTo(DataType.DOUBLE);
+        }
+        INDArray max = logits.max(true, 1);
+        INDArray shifted = logits.subColumnVector(max);
+        INDArray logSumExp = Transforms.log(Transforms.exp(shifted).sum(true, 1));
+        INDArray logProbs = shifted.subColumnVector(logSumExp);
+        INDArray totals = Transforms.exp(logProbs).sum(1);
+        for (int t = 0; t < ids.length; t++) {
+            assertEquals(1.0, totals.getDouble(t), 1e-9, "probabilities at position " + t + " sum to one");
+        }
+        return logProbs;
+    }
+
+    @Test
+    void scoreGivesEachTokensLogProbabilityGivenThoseBefore() throws IOException {
+        String text = "Ann has 23 pens.";
+        Run run = run("score", "--model", modelDir.toString(), "--text", text);
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = run.jsonLines().get(0);
+        assertEquals(Set.of("token_ids", "tokens", "logprobs"), fieldNames(json));
+
+        int[] ids = TOKENIZER.encode(text);
+        assertEquals(ids.length, json.get("token_ids").size());
+        assertEquals(ids.length, json.get("tokens").size());
+        assertEquals(ids.length, json.get("logprobs").size());
+        INDArray expected = logSoftmax(ids);
+        assertTrue(json.get("logprobs").get(0).isNull(), "the first token has no context");
+        Set<Double> distinct = new HashSet<>();
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(ids[i], json.get("token_ids").get(i).asInt());
+            assertEquals(text.substring(i, i + 1), json.get("tokens").get(i).asText());
+            if (i > 0) {
+                double logProb = json.get("logprobs").get(i).asDouble();
+                assertEquals(expected.getDouble(i - 1, ids[i]), logProb, 1e-5, "token " + i);
+                distinct.add(Math.rint(logProb * 1e3));
+            }
+        }
+        assertTrue(distinct.size() > ids.length / 2, "the model's distributions vary with position: " + distinct);
+    }
+
+    @Test
+    void scoreWithAPromptListsOnlyTheTextScoredAfterThePrompt() throws IOException {
+        String prompt = "Ann has 2";
+        String text = "3 pens.";
+        Run run = run("score", "--model", modelDir.toString(), "--prompt", prompt, "--text", text);
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = run.jsonLines().get(0);
+
+        int[] all = TOKENIZER.encode(prompt + text);
+        int[] textIds = TOKENIZER.encode(text);
+        INDArray expected = logSoftmax(all);
+        assertEquals(textIds.length, json.get("logprobs").size());
+        for (int i = 0; i < textIds.length; i++) {
+            assertEquals(textIds[i], json.get("token_ids").get(i).asInt());
+            int position = prompt.length() + i;
+            assertEquals(expected.getDouble(position - 1, all[position]), json.get("logprobs").get(i).asDouble(), 1e-5,
+                    "text token " + i);
+        }
+    }
+
+    @Test
+    void scoreNamesTheFlagWhoseTextTheTokenizerCannotEncode() {
+        Run run = run("score", "--model", modelDir.toString(), "--text", "Ann has 2 pens!");
+        assertEquals(1, run.exitCode());
+        assertTrue(run.err().contains("--text") && run.err().contains("'!'"), run.err());
+        assertTrue(run.out().isEmpty(), "nothing on standard output: " + run.out());
+    }
+
+    @Test
+    void sampleIsReproducibleWithASeed() throws IOException {
+        String[] args = {"sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "-n", "3",
+            "--temperature", "1", "--max-new-tokens", "12", "--seed", "5"};
+        Run first = run(args);
+        assertEquals(0, first.exitCode(), first.err());
+        assertEquals(first.out(), run(args).out());
+
+        List<JsonNode> samples = first.jsonLines();
+        assertEquals(3, samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            JsonNode sample = samples.get(i);
+            assertEquals(Set.of("index", "text", "token_ids", "logprobs", "finish"), fieldNames(sample));
+            assertEquals(i, sample.get("index").asInt());
+            int[] ids = JSON.convertValue(sample.get("token_ids"), int[].class);
+            assertTrue(ids.length >= 1 && ids.length <= 12, "at most --max-new-tokens: " + ids.length);
+            assertEquals(ids.length, sample.get("logprobs").size());
+            String finish = sample.get("finish").asText();
+            assertTrue(Set.of("end_token", "max_tokens").contains(finish), finish);
+            int textTokens = finish.equals("end_token") ? ids.length - 1 : ids.length;
+            assertEquals(TOKENIZER.decode(ids, 0, textTokens), sample.get("text").asText());
+        }
+        Set<String> texts = new HashSet<>();
+        samples.forEach(s -> texts.add(s.get("token_ids").toString()));
+        assertTrue(texts.size() > 1, "samples at temperature 1 differ: " + texts);
+
+        args[args.length - 1] = "6";
+        assertNotEquals(first.out(), run(args).out(), "another seed, other samples");
+    }
+
+    @Test
+    void samplePrintsPlainTextAndStopsAtStopStrings() throws IOException {
+        Run json = run("sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "-n", "2",
+                "--max-new-tokens", "8", "--seed", "1");
+        Run text = run("sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "-n", "2",
+                "--max-new-tokens", "8", "--seed", "1", "--text");
+        assertEquals(0, text.exitCode(), text.err());
+        List<JsonNode> samples = json.jsonLines();
+        assertEquals(samples.get(0).get("text").asText() + "\n" + samples.get(1).get("text").asText() + "\n",
+                text.out().replace(System.lineSeparator(), "\n"));
+
+        // Greedy decoding of 20 tokens, then again with a stop string taken from inside that continuation.
+        JsonNode greedy = run("sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "--temperature", "0",
+                "--max-new-tokens", "20").jsonLines().get(0);
+        String continuation = greedy.get("text").asText();
+        assertTrue(continuation.length() >= 4, "a continuation to cut: " + greedy);
+        String stop = continuation.substring(2, 4);
+        int cut = continuation.indexOf(stop);
+        JsonNode stopped = run("sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "--temperature",
+                "0", "--max-new-tokens", "20", "--stop", stop).jsonLines().get(0);
+        assertEquals("stop_string", stopped.get("finish").asText());
+        assertEquals(continuation.substring(0, cut), stopped.get("text").asText());
+    }
+
+    @Test
+    void sftOnSyntheticProblemsFromScratchWritesALoadableModel() throws IOException {
+        Path out = temp.resolve("sft-synthetic");
+        Run run = run("sft", "--synthetic", "12", "--synthetic-eval", "4", "--from-scratch", "--layers", "1",
+                "--width", "16", "--heads", "2", "--steps", "6", "--batch", "4", "--lr", "1e-2", "--out",
+                out.toString(), "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode summary = run.jsonLines().get(0);
+        assertEquals(6, summary.get("steps").asInt());
+        assertEquals(12, summary.get("train_examples").asInt());
+        assertTrue(summary.get("eval_nll_after").asDouble() < summary.get("eval_nll_before").asDouble(),
+                "training lowers the held-out NLL: " + summary);
+
+        ModelDirectory.Loaded loaded = ModelDirectory.load(out);
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        assertEquals(CharTokenizer.ofAlphabet(task.alphabet()), loaded.tokenizer());
+        ModelConfig config = loaded.model().config();
+        assertEquals(1, config.layers());
+        assertEquals(16, config.width());
+        assertEquals(TOKENIZER.vocabSize(), config.vocabSize());
+        assertEquals(task.maxPromptLength() + 1 + task.maxCompletionLength() + 1, config.contextLength());
+        assertEquals(CharTokenizer.END_OF_TEXT_ID, config.eosTokenId());
+    }
+
+    @Test
+    void sftFineTunesAModelDirectoryOnAJsonlFile() throws IOException {
+        Path train = temp.resolve("train.jsonl");
+        Files.writeString(train, """
+                {"prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5", "chain": "2+3=5. The answer is 5."}
+                {"prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5", "chain": "9-4=5. The answer is 5."}
+                """);
+        Path out = temp.resolve("sft-file");
+        Run run = run("sft", "--train", train.toString(), "--model", modelDir.toString(), "--epochs", "2",
+                "--batch", "2", "--out", out.toString(), "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(2, run.jsonLines().get(0).get("steps").asInt());
+        ModelDirectory.Loaded loaded = ModelDirectory.load(out);
+        assertEquals(TOKENIZER, loaded.tokenizer());
+        assertEquals(model.config(), loaded.model().config());
+        assertArrayEquals(model.weights().get("wte.weight").shape(), loaded.model().weights().get("wte.weight").shape());
+        assertNotEquals(model.weights().get("wte.weight"), loaded.model().weights().get("wte.weight"),
+                "the weights were trained");
+    }
+
+    @Test
+    void sftRejectsContradictoryFlagsBeforeTraining() throws IOException {
+        Path out = temp.resolve("never-written");
+        Run neither = run("sft", "--from-scratch", "--out", out.toString());
+        assertEquals(2, neither.exitCode());
+        assertTrue(neither.err().contains("--train FILE or --synthetic N"), neither.err());
+
+        Run scratchFlagWithModel = run("sft", "--synthetic", "2", "--model", modelDir.toString(), "--layers", "3",
+                "--out", out.toString());
+        assertEquals(2, scratchFlagWithModel.exitCode());
+        assertTrue(scratchFlagWithModel.err().contains("--layers only applies with --from-scratch"),
+                scratchFlagWithModel.err());
+
+        Path notAModel = Files.createDirectories(temp.resolve("notes"));
+        Files.writeString(notAModel.resolve("keep.txt"), "mine");
+        Run refused = run("sft", "--synthetic", "2", "--from-scratch", "--out", notAModel.toString());
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("is not a model directory"), refused.err());
+        assertTrue(Files.exists(notAModel.resolve("keep.txt")));
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
+    void topLevelHelpListsTheSubcommandsAndVersionIsPrinted() {
+        Run help = run("--help");
+        assertEquals(0, help.exitCode());
+        for (String name : List.of("score", "sample", "sft")) {
+            assertTrue(help.out().contains(name), help.out());
+        }
+        Run version = run("--version");
+        assertEquals(0, version.exitCode());
+        assertTrue(version.out().startsWith("rpo4j "), version.out());
+        assertEquals(2, run().exitCode(), "a subcommand is required");
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new HashSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
