@@ -1,6 +1,7 @@
 package io.github.rpo4j.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.rpo4j.tensor.NativeMemory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,6 +29,9 @@ import picocli.CommandLine.Spec;
                 ScoreCommand.class,
                 SampleCommand.class,
                 SftCommand.class,
+                QuickstartCommand.class,
+                IterateCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Rpo4jCli implements Runnable {
@@ -46,6 +50,7 @@ public final class Rpo4jCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        NativeMemory.applyDefaults();
         System.exit(commandLine().execute(args));
     }
 

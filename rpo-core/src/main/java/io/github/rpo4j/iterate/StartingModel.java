@@ -52,6 +52,16 @@ public final class StartingModel {
     private StartingModel() {
     }
 
+    /** Problems of the quickstart's split: the training side (M0's gold chains, then RPO's pool) and 500 test problems. */
+    public static final int QUICKSTART_TRAIN = 6000;
+    public static final int QUICKSTART_TEST = 500;
+    public static final long QUICKSTART_DATA_SEED = 7;
+
+    /** The quickstart's data: train and test never share a prompt. */
+    public static SyntheticArithmeticTask.Split quickstartSplit(SyntheticArithmeticTask task) {
+        return task.splits(QUICKSTART_TRAIN, QUICKSTART_TEST, QUICKSTART_DATA_SEED);
+    }
+
     /** A fresh model over the task's alphabet. */
     public static Made initialize(SyntheticArithmeticTask task, Settings s) {
         CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());

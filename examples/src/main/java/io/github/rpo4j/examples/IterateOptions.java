@@ -1,0 +1,79 @@
+package io.github.rpo4j.examples;
+
+import io.github.rpo4j.iterate.IterativeRpo;
+import io.github.rpo4j.iterate.Method;
+import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.train.TrainingSettings;
+import picocli.CommandLine.Option;
+
+/** The loop's settings as flags, with the paper's defaults; shared by iterate and quickstart. */
+final class IterateOptions {
+
+    @Option(names = "--method", defaultValue = "PREFERENCE", description = "PREFERENCE (RPO; DPO with --alpha 0), "
+            + "SFT_ON_CORRECT or REST_EM (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--iterations", defaultValue = "3", description = "Iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = {"-n", "--samples"}, defaultValue = "30", description = "N, samples per question (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = {"-k", "--pairs"}, defaultValue = "10", description = "K, pairs per question (default: ${DEFAULT-VALUE}).")
+    int pairs;
+
+    @Option(names = "--max-correct", defaultValue = "10", description = "ReST-EM's cap C of correct samples kept per "
+            + "question (default: ${DEFAULT-VALUE}).")
+    int maxCorrect;
+
+    @Option(names = "--temperatures", split = ",", defaultValue = "0.8,0.8,1.3", description = "Sampling temperature "
+            + "per iteration; the last repeats (default: ${DEFAULT-VALUE}).")
+    double[] temperatures;
+
+    @Option(names = "--beta", defaultValue = "0.1", description = "DPO beta (default: ${DEFAULT-VALUE}).")
+    double beta;
+
+    @Option(names = "--alpha", defaultValue = "1.0", description = "NLL weight on the winner; 0 = DPO only (default: ${DEFAULT-VALUE}).")
+    double alpha;
+
+    @Option(names = "--nll-normalization", defaultValue = "PER_SEQUENCE_MEAN", description = "PER_SEQUENCE_MEAN (paper) "
+            + "or BATCH_TOKEN_MEAN (TRL rpo_alpha) (default: ${DEFAULT-VALUE}).")
+    NllNormalization nllNormalization;
+
+    @Option(names = "--gold-chain", description = "Add each question's gold chain to its winners.")
+    boolean goldChain;
+
+    @Option(names = "--lr", defaultValue = "1e-5", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over each iteration's pairs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Pairs (or examples) per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--micro-batch", defaultValue = "16", description = "Per forward pass (default: ${DEFAULT-VALUE}).")
+    int microBatch;
+
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "Longest sampled completion (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--maj-k", defaultValue = "8", description = "Samples per test question for the majority vote; 0 "
+            + "skips it (default: ${DEFAULT-VALUE}).")
+    int majorityK;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--no-progress", description = "No progress bars.")
+    boolean noProgress;
+
+    /** Applies these flags to a builder. */
+    IterativeRpo.Builder apply(IterativeRpo.Builder b) {
+        TrainingSettings training = TrainingSettings.defaults(lr).withEpochs(epochs).withBatch(batch, microBatch);
+        return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
+                .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).beta(beta).alpha(alpha)
+                .nllNormalization(nllNormalization).includeGoldChain(goldChain).training(training)
+                .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress);
+    }
+}

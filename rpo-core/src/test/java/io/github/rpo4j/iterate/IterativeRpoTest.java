@@ -1,0 +1,145 @@
+package io.github.rpo4j.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.CharTokenizer;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class IterativeRpoTest {
+
+    @TempDir
+    Path tmp;
+
+    private final SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+    private final CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+    /** A random tiny model answers at random: call a completion correct when it holds an even digit count. */
+    private final Verifier parity = (q, completion) -> completion.chars().filter(Character::isDigit).count() % 2 == 0;
+
+    private IterativeRpo.Builder tinyRun(Path dir, Method method) {
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(0);
+        TransformerLM m = TransformerLM.initialize(c, 5, DataType.FLOAT);
+        SyntheticArithmeticTask.Split split = task.splits(6, 4, 3);
+        return IterativeRpo.builder().model(m, tokenizer).trainQuestions(split.train()).evalQuestions(split.test())
+                .verifier(parity).iterations(2).samplesPerQuestion(4).pairsPerQuestion(2).maxNewTokens(12)
+                .majorityVote(2, 1.0).temperatures(1.5).method(method)
+                .training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).sampleChunkQuestions(4)
+                .progressBar(false).runDirectory(dir);
+    }
+
+    @Test
+    void aRunWritesEveryStageAndItsMetrics() throws IOException {
+        Path dir = tmp.resolve("run");
+        RunResult r = tinyRun(dir, Method.PREFERENCE).build().run();
+        assertEquals(3, r.iterations().size());
+        RunDirectory run = new RunDirectory(dir);
+        for (int t = 1; t <= 2; t++) {
+            List<ScoredSample> samples = JsonlReader.readAll(run.samples(t), ScoredSample.class);
+            assertEquals(6 * 4, samples.size());
+            assertTrue(Files.exists(run.pairs(t)) && Files.exists(run.training(t)));
+            assertTrue(ModelDirectory.isComplete(run.model(t)));
+            assertTrue(Files.notExists(run.partialSamples(t)));
+        }
+        List<Map<String, Object>> metrics = JsonlReader.readAll(run.metrics(), rec -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = RunDirectory.JSON.convertValue(rec.json(), Map.class);
+            return m;
+        });
+        assertEquals(3, metrics.size());
+        for (String key : List.of("iteration", "test_accuracy", "test_accuracy_ci95", "maj_at_k_accuracy", "k",
+                "sample_accuracy", "train_questions_used", "train_pairs", "seconds")) {
+            assertTrue(metrics.get(2).containsKey(key), "metrics.jsonl lacks " + key);
+        }
+        assertTrue(metrics.get(1).containsKey("rewards/accuracies"));
+        assertTrue(Files.exists(run.accuracyPlot()));
+        assertTrue(Files.exists(run.config()));
+        assertEquals(r.finalModel(), run.model(2));
+    }
+
+    @Test
+    void aRunStoppedMidIterationResumesToTheSameResult() throws IOException {
+        RunResult straight = tinyRun(tmp.resolve("straight"), Method.PREFERENCE).build().run();
+
+        Path dir = tmp.resolve("interrupted");
+        IterationListener crash = new IterationListener() {
+            @Override
+            public void onStage(int iteration, String stage) {
+                if (iteration == 2 && stage.equals("train")) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> tinyRun(dir, Method.PREFERENCE).listener(crash).build().run());
+        RunDirectory run = new RunDirectory(dir);
+        assertTrue(Files.exists(run.samples(2)) && !ModelDirectory.isComplete(run.model(2)));
+        long samplesWritten = Files.getLastModifiedTime(run.samples(1)).toMillis();
+
+        RunResult resumed = tinyRun(dir, Method.PREFERENCE).build().run();
+        assertEquals(samplesWritten, Files.getLastModifiedTime(run.samples(1)).toMillis(), "iteration 1 was redone");
+        for (int t = 0; t <= 2; t++) {
+            assertEquals(straight.iterations().get(t).get("test_accuracy"), resumed.iterations().get(t).get("test_accuracy"));
+            assertEquals(straight.iterations().get(t).get("maj_at_k_accuracy"),
+                    resumed.iterations().get(t).get("maj_at_k_accuracy"));
+        }
+    }
+
+    @Test
+    void aTornPartialSamplesFileKeepsOnlyWholeQuestions() throws IOException {
+        Path partial = tmp.resolve("samples.partial.jsonl");
+        Files.writeString(partial, String.join("\n",
+                "{\"questionId\":\"a\",\"completion\":\"1\",\"extractedAnswer\":null,\"correct\":false,\"sampleIndex\":0}",
+                "{\"questionId\":\"a\",\"completion\":\"2\",\"extractedAnswer\":null,\"correct\":true,\"sampleIndex\":1}",
+                "{\"questionId\":\"b\",\"completion\":\"3\",\"extractedAnswer\":null,\"correct\":false,\"sampleIndex\":0}",
+                "{\"questionId\":\"b\",\"comple"));
+        Map<String, List<ScoredSample>> whole = IterativeRpo.readCompleteQuestions(partial, 2);
+        assertEquals(List.of("a"), List.copyOf(whole.keySet()));
+    }
+
+    @Test
+    void sftAndRestEmRunOnTheSameLoop() throws IOException {
+        for (Method m : List.of(Method.SFT_ON_CORRECT, Method.REST_EM)) {
+            RunResult r = tinyRun(tmp.resolve(m.name()), m).iterations(1).build().run();
+            assertEquals(2, r.iterations().size());
+            assertTrue(((Number) r.iterations().get(1).get("train_pairs")).intValue() > 0);
+        }
+    }
+
+    @Test
+    void settingsOutOfRangeAreNamedBeforeAnyWork() {
+        Path dir = tmp.resolve("bad");
+        var e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).beta(0).build());
+        assertTrue(e.getMessage().contains("beta"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).samplesPerQuestion(1).build());
+        assertTrue(e.getMessage().contains("samplesPerQuestion"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).pairsPerQuestion(0).build());
+        assertTrue(e.getMessage().contains("pairsPerQuestion"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).temperatures(-1).build());
+        assertTrue(e.getMessage().contains("temperatures"), e.getMessage());
+        assertTrue(Files.notExists(dir), "nothing is written for a rejected configuration");
+    }
+
+    @Test
+    void anUnwritableRunDirectoryIsDetectedFirst() throws IOException {
+        Path file = tmp.resolve("not-a-dir");
+        Files.writeString(file, "x");
+        assertThrows(IOException.class, () -> tinyRun(file.resolve("run"), Method.PREFERENCE).build());
+    }
+
+}
