@@ -229,7 +229,7 @@ final class SftCommand implements Callable<Integer> {
                 warmupSteps != null ? warmupSteps : totalSteps / 10,
                 minLrRatio, epochCount, batchSize, microBatchSize != null ? microBatchSize : batchSize, maxGradNorm,
                 AdamW.Settings.defaults().withWeightDecay(weightDecay), seed,
-                progress != null ? progress : System.console() != null);
+                progress != null ? progress : System.console() != null, 0);
 
         ObjectNode summary = Rpo4jCli.JSON.createObjectNode();
         summary.put("out", outDir.toString());

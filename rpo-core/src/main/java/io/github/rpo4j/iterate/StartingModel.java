@@ -31,17 +31,28 @@ public final class StartingModel {
      * @param heads      attention heads
      * @param context    context length in characters
      * @param seed       initialisation, data and shuffling seed
+     * @param stopAfter  stop after this many steps, the schedule still spanning every epoch (0 = train to the end)
      */
     public record Settings(int goldChains, int epochs, int batch, double lr, int warmup, int layers, int width,
-                           int heads, int context, long seed) {
+                           int heads, int context, long seed, int stopAfter) {
 
         /** The quickstart's M0: 0.83M parameters (4 layers, width 128), 4,000 gold chains. */
         public static Settings quickstart() {
-            return new Settings(4000, 8, 16, 2e-3, 100, 4, 128, 4, 224, 1);
+            return new Settings(4000, 8, 16, 2e-3, 100, 4, 128, 4, 224, 1, 0);
         }
 
         public Settings withEpochs(int n) {
-            return new Settings(goldChains, n, batch, lr, warmup, layers, width, heads, context, seed);
+            return new Settings(goldChains, n, batch, lr, warmup, layers, width, heads, context, seed, stopAfter);
+        }
+
+        public Settings withStopAfter(int steps) {
+            return new Settings(goldChains, epochs, batch, lr, warmup, layers, width, heads, context, seed, steps);
+        }
+
+        /** The SFT settings these imply. */
+        public TrainingSettings training() {
+            return TrainingSettings.defaults(lr).withEpochs(epochs).withBatch(batch, batch).withSchedule(warmup, 0.1)
+                    .withSeed(seed).withMaxSteps(stopAfter);
         }
     }
 
@@ -88,9 +99,7 @@ public final class StartingModel {
         Made made = initialize(task, s);
         List<SftExample> examples = goldExamples(trainQuestions.subList(0, Math.min(s.goldChains(),
                 trainQuestions.size())), PromptFormat.DEFAULT);
-        TrainingSettings ts = TrainingSettings.defaults(s.lr()).withEpochs(s.epochs()).withBatch(s.batch(), s.batch())
-                .withSchedule(s.warmup(), 0.1).withSeed(s.seed());
-        new SftTrainer(made.model(), made.tokenizer(), ts).train(examples, "SFT M0", listener);
+        new SftTrainer(made.model(), made.tokenizer(), s.training()).train(examples, "SFT M0", listener);
         return made;
     }
 }

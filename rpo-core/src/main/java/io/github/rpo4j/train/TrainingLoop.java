@@ -81,7 +81,8 @@ public final class TrainingLoop {
         try (ProgressBar bar = settings.progressBar() ? new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(batches.size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
                 .continuousUpdate().build() : null) {
-            for (int s = 0; s < batches.size(); s++) {
+            int steps = settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), batches.size()) : batches.size();
+            for (int s = 0; s < steps; s++) {
                 List<T> batch = batches.get(s);
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 for (int from = 0; from < batch.size(); from += settings.microBatchSize()) {
@@ -122,7 +123,7 @@ public final class TrainingLoop {
                 }
             }
         }
-        return new TrainingReport(batches.size(), history);
+        return new TrainingReport(history.size(), history);
     }
 
     /** Shuffles, cuts into batches of similar length, and shuffles the batches again. */

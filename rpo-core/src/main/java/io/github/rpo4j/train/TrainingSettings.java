@@ -15,10 +15,11 @@ import io.github.rpo4j.optim.AdamW;
  * @param adamW          optimiser settings
  * @param seed           shuffling seed
  * @param progressBar    show a progress bar on the terminal
+ * @param maxSteps       stop after this many steps even if the epochs (and the schedule) are longer; 0 = no limit
  */
 public record TrainingSettings(double learningRate, int warmupSteps, double minLrRatio, int epochs, int batchSize,
                                int microBatchSize, double maxGradNorm, AdamW.Settings adamW, long seed,
-                               boolean progressBar) {
+                               boolean progressBar, int maxSteps) {
 
     public TrainingSettings {
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -28,6 +29,9 @@ public record TrainingSettings(double learningRate, int warmupSteps, double minL
             throw new IllegalArgumentException("epochs, batch size and micro-batch size must be >= 1, got "
                     + epochs + ", " + batchSize + ", " + microBatchSize);
         }
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("maxSteps must be >= 0 (0 = no limit), got " + maxSteps);
+        }
         if (warmupSteps < 0 || minLrRatio < 0 || minLrRatio > 1 || maxGradNorm < 0) {
             throw new IllegalArgumentException("invalid warmup " + warmupSteps + ", min lr ratio " + minLrRatio
                     + " or max grad norm " + maxGradNorm);
@@ -36,41 +40,47 @@ public record TrainingSettings(double learningRate, int warmupSteps, double minL
 
     /** Learning rate {@code lr}, one epoch, batches of 16 in micro-batches of 16, clip 1.0, no weight decay. */
     public static TrainingSettings defaults(double lr) {
-        return new TrainingSettings(lr, 0, 1.0, 1, 16, 16, 1.0, AdamW.Settings.defaults().withWeightDecay(0), 0, true);
+        return new TrainingSettings(lr, 0, 1.0, 1, 16, 16, 1.0, AdamW.Settings.defaults().withWeightDecay(0), 0, true, 0);
     }
 
     public TrainingSettings withEpochs(int n) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, n, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar);
+                adamW, seed, progressBar, maxSteps);
     }
 
     public TrainingSettings withBatch(int batch, int micro) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batch, micro, maxGradNorm, adamW,
-                seed, progressBar);
+                seed, progressBar, maxSteps);
     }
 
     public TrainingSettings withSchedule(int warmup, double minRatio) {
         return new TrainingSettings(learningRate, warmup, minRatio, epochs, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar);
+                adamW, seed, progressBar, maxSteps);
     }
 
     public TrainingSettings withSeed(long s) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, adamW, s, progressBar);
+                maxGradNorm, adamW, s, progressBar, maxSteps);
     }
 
     public TrainingSettings withLearningRate(double lr) {
         return new TrainingSettings(lr, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar);
+                adamW, seed, progressBar, maxSteps);
     }
 
     public TrainingSettings withProgressBar(boolean show) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, adamW, seed, show);
+                maxGradNorm, adamW, seed, show, maxSteps);
+    }
+
+    /** Stops after {@code steps} optimiser steps; the schedule still spans every epoch. */
+    public TrainingSettings withMaxSteps(int steps) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
+                maxGradNorm, adamW, seed, progressBar, steps);
     }
 
     public TrainingSettings withAdamW(AdamW.Settings settings) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, settings, seed, progressBar);
+                maxGradNorm, settings, seed, progressBar, maxSteps);
     }
 }
