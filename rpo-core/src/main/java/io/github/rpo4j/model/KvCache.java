@@ -56,13 +56,17 @@ public final class KvCache {
         values[layer].get(slot).assign(v);
     }
 
-    /** Keys of layer {@code layer} for positions [0, upTo): (B, Hkv, upTo, D), contiguous. */
-    INDArray keys(int layer, int upTo) {
-        return keys[layer].get(range(0, upTo)).dup('c');
+    /**
+     * Every key slot of layer {@code layer}, filled or not: (B, Hkv, capacity, D), no copy. Attention
+     * masks the unfilled slots by causality (they lie after every query).
+     */
+    INDArray keys(int layer) {
+        return keys[layer];
     }
 
-    INDArray values(int layer, int upTo) {
-        return values[layer].get(range(0, upTo)).dup('c');
+    /** Every value slot of layer {@code layer}: (B, Hkv, capacity, D), no copy. */
+    INDArray values(int layer) {
+        return values[layer];
     }
 
     void advance(int positions) {

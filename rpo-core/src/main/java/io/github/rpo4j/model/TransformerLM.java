@@ -258,8 +258,19 @@ public final class TransformerLM {
             cos = cs[0];
             sin = cs[1];
         }
+        INDArray padding = null; // (B*H, Tk): every head of a row shares its row's padding
+        if (keyPadding != null) {
+            int keys = cache == null ? time : cache.capacity();
+            INDArray rows = keyPadding;
+            if (rows.size(1) < keys) {
+                // Slots after the filled ones are masked by causality; mark them present here.
+                rows = Nd4j.concat(1, rows, Nd4j.ones(rows.dataType(), batch, keys - rows.size(1)));
+            }
+            padding = rows.reshape(batch, 1, keys).broadcast(batch, config.heads(), keys).dup('c')
+                    .reshape((long) batch * config.heads(), keys);
+        }
         for (int l = 0; l < blocks.length; l++) {
-            x = block(l, x, batch, time, cos, sin, keyPadding, cache);
+            x = block(l, x, batch, time, cos, sin, padding, cache);
         }
         if (cache != null) {
             cache.advance(time);
@@ -267,7 +278,8 @@ public final class TransformerLM {
         return finalNorm.forward(x);
     }
 
-    private Tensor block(int l, Tensor x, int batch, int time, INDArray cos, INDArray sin, INDArray keyPadding,
+    /** One pre-norm block; {@code padding} is (B*H, Tk) or null. */
+    private Tensor block(int l, Tensor x, int batch, int time, INDArray cos, INDArray sin, INDArray padding,
                          KvCache cache) {
         Block b = blocks[l];
         int heads = config.heads();
@@ -297,25 +309,21 @@ public final class TransformerLM {
             k = Ops.rope(k, cos, sin);
         }
         int keysLength = time;
+        int queryOffset = 0;
         if (cache != null) {
             cache.write(l, k.value(), v.value());
-            keysLength = cache.length() + time;
-            k = Tensor.constant(cache.keys(l, keysLength));
-            v = Tensor.constant(cache.values(l, keysLength));
+            keysLength = cache.capacity();
+            queryOffset = cache.length();
+            k = Tensor.constant(cache.keys(l)); // (B, Hkv, capacity, D)
+            v = Tensor.constant(cache.values(l));
         }
         int rep = heads / kvHeads;
         k = Ops.repeatHeads(k, rep); // (B, H, Tk, D)
         v = Ops.repeatHeads(v, rep);
-        INDArray padding = null;
-        if (keyPadding != null) {
-            // (B, Tk) -> (B*H, Tk): every head of a row shares its padding
-            padding = keyPadding.reshape(batch, 1, keysLength).broadcast(batch, heads, keysLength).dup('c')
-                    .reshape(batch * heads, keysLength);
-        }
         Tensor att = Ops.causalAttention(
                 q.reshape((long) batch * heads, time, d),
                 k.reshape((long) batch * heads, keysLength, d),
-                v.reshape((long) batch * heads, keysLength, d), padding); // (B*H, T, D)
+                v.reshape((long) batch * heads, keysLength, d), padding, queryOffset); // (B*H, T, D)
         Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, width);
         x = x.add(b.proj().forward(y));
 

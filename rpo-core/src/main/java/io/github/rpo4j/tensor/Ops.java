@@ -197,6 +197,16 @@ public final class Ops {
      * @return (BH, Tq, D)
      */
     public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, INDArray keyPadding) {
+        return causalAttention(q, k, v, keyPadding, k.size(1) - q.size(1));
+    }
+
+    /**
+     * As {@link #causalAttention(Tensor, Tensor, Tensor, INDArray)}, with query i at key position
+     * {@code queryOffset + i}: keys after it are masked. A KV cache passes its whole preallocated
+     * capacity as the keys and its filled length as the offset, so the unfilled slots are masked
+     * by causality and no slice of the cache is ever copied.
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, INDArray keyPadding, long queryOffset) {
         long bh = q.size(0);
         long tq = q.size(1);
         long tk = k.size(1);
@@ -205,12 +215,18 @@ public final class Ops {
             throw new IllegalArgumentException("attention shapes disagree: q " + Arrays.toString(q.shape())
                     + ", k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
         }
+        if (queryOffset < 0 || queryOffset + tq > tk) {
+            throw new IllegalArgumentException("queries at key positions " + queryOffset + ".." + (queryOffset + tq - 1)
+                    + " do not fit " + tk + " keys");
+        }
         double scale = 1.0 / Math.sqrt(d);
         INDArray scores = Tensor.mm(q.value(), k.value(), false, true).muli(scale); // (BH, Tq, Tk)
-        scores.addi(causalMask(tq, tk, scores.dataType()).broadcast(scores.shape()));
+        // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
+        INDArray flat = scores.reshape('c', bh, tq * tk);
+        flat.addiRowVector(causalMask(tq, tk, queryOffset, scores.dataType()).reshape(1, tq * tk));
         if (keyPadding != null) {
-            INDArray bias = keyPadding.castTo(scores.dataType()).rsub(1.0).muli(MASKED).reshape(bh, 1, tk);
-            scores.addi(bias.broadcast(scores.shape()));
+            INDArray bias = keyPadding.castTo(scores.dataType()).rsub(1.0).muli(MASKED); // (BH, Tk)
+            scores.reshape('c', bh * tq, tk).addi(tq == 1 ? bias : repeatRows(bias, tq));
         }
         INDArray p = Softmax.forwardInPlace(scores); // (BH, Tq, Tk)
         INDArray out = Tensor.mm(p, v.value(), false, false); // (BH, Tq, D)
@@ -231,13 +247,24 @@ public final class Ops {
         }, q, k, v);
     }
 
+    /** (R, C) -> (R * times, C), each row repeated {@code times} times in place. */
+    private static INDArray repeatRows(INDArray a, long times) {
+        long r = a.size(0);
+        long c = a.size(1);
+        return a.reshape('c', r, 1, c).broadcast(r, times, c).dup('c').reshape('c', r * times, c);
+    }
+
     private static final Map<String, INDArray> MASKS = new ConcurrentHashMap<>();
 
     /** (1, Tq, Tk): 0 where query i (at key position Tk - Tq + i) may see key j, MASKED elsewhere. */
     static INDArray causalMask(long tq, long tk, DataType type) {
-        return MASKS.computeIfAbsent(tq + "x" + tk + ":" + type, key -> {
+        return causalMask(tq, tk, tk - tq, type);
+    }
+
+    /** (1, Tq, Tk): 0 where query i (at key position offset + i) may see key j, MASKED elsewhere. */
+    static INDArray causalMask(long tq, long tk, long offset, DataType type) {
+        return MASKS.computeIfAbsent(tq + "x" + tk + "+" + offset + ":" + type, key -> {
             double[] m = new double[(int) (tq * tk)];
-            long offset = tk - tq;
             for (int i = 0; i < tq; i++) {
                 for (int j = 0; j < tk; j++) {
                     m[(int) (i * tk + j)] = j <= i + offset ? 0.0 : MASKED;
