@@ -25,7 +25,9 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The RPO paper's ablation (its Table 1) and the neighbouring self-correction methods, on the synthetic
@@ -38,6 +40,9 @@ import picocli.CommandLine.Option;
                 + "M0 with several seeds; writes results.md, results.json, results.png and chosen_logps.png.",
                 "Every run lands in --out/seed-S/METHOD; running the same command again resumes."})
 final class AblateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--out", defaultValue = "runs/ablate", paramLabel = "DIR",
             description = "Output directory (default: ${DEFAULT-VALUE}).")
@@ -111,7 +116,8 @@ final class AblateCommand implements Callable<Integer> {
         Files.writeString(out.resolve("results.md"), report.markdown(sizes, seeds));
         writePlot(out.resolve("results.png"), report);
         writeChosenLogpsPlot(out.resolve("chosen_logps.png"), report);
-        System.out.println(report.markdown(sizes, seeds));
+        spec.commandLine().getOut().println(report.markdown(sizes, seeds));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
