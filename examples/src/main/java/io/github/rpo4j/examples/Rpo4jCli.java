@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
                 QuickstartCommand.class,
                 IterateCommand.class,
                 EvalCommand.class,
+                AblateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Rpo4jCli implements Runnable {

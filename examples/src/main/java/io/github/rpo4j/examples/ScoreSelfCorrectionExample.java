@@ -1,0 +1,61 @@
+package io.github.rpo4j.examples;
+
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.iterate.QuickstartRecipe;
+import io.github.rpo4j.iterate.RunResult;
+import io.github.rpo4j.iterate.Score;
+import io.github.rpo4j.iterate.StartingModel;
+import io.github.rpo4j.tensor.NativeMemory;
+import io.github.rpo4j.train.TrainingSettings;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * SCoRe (self-correction by reinforcement learning) on the synthetic task from a starting model
+ * directory: one iteration of stage I, two of stage II, then Acc@t1, Acc@t2 and the wrong-to-right and
+ * right-to-wrong fractions.
+ *
+ * <pre>
+ * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.ScoreSelfCorrectionExample runs/quickstart/m0 runs/score
+ * </pre>
+ */
+public final class ScoreSelfCorrectionExample {
+
+    private ScoreSelfCorrectionExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: ScoreSelfCorrectionExample M0_DIR [RUN_DIR]");
+            System.exit(2);
+        }
+        NativeMemory.applyDefaults();
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
+        int goldChains = StartingModel.Settings.quickstart().goldChains();
+        RunResult result = Score.builder()
+                .modelDirectory(Path.of(args[0]))
+                .trainQuestions(QuickstartRecipe.pool(split, goldChains, QuickstartRecipe.POOL))
+                .evalQuestions(split.test())
+                .verifier(task.verifier())
+                .stages(1, 2)
+                .samplesPerQuestion(4)
+                .beta1(0.01).beta2(0.1).alpha(10)
+                .temperature(0.8)
+                .maxNewTokens(task.maxCompletionLength() + 8)
+                .training(TrainingSettings.defaults(QuickstartRecipe.LEARNING_RATE).withBatch(16, 16))
+                .majorityVote(QuickstartRecipe.MAJORITY_K, 0.8)
+                .runDirectory(Path.of(args.length > 1 ? args[1] : "runs/score"))
+                .build()
+                .run();
+        for (Map<String, Object> m : result.iterations()) {
+            System.out.printf("iteration %s (stage %s): Acc@t1 %.3f Acc@t2 %.3f delta %.3f i->c %.3f c->i %.3f%n",
+                    m.get("iteration"), m.getOrDefault("stage", "-"), num(m, "acc_t1"), num(m, "acc_t2"),
+                    num(m, "delta_t1_t2"), num(m, "delta_i_to_c"), num(m, "delta_c_to_i"));
+        }
+    }
+
+    private static double num(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
+    }
+}

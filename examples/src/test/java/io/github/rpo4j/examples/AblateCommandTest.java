@@ -1,0 +1,77 @@
+package io.github.rpo4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.CharTokenizer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class AblateCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void mcnemarAndTIntervalsMatchHandComputedValues() {
+        assertEquals(2 * Math.pow(0.5, 6), AblationStatistics.mcnemarExactP(0, 6), 1e-12);
+        assertEquals(2 * 11 / 1024.0, AblationStatistics.mcnemarExactP(9, 1), 1e-12);
+        assertEquals(1.0, AblationStatistics.mcnemarExactP(3, 3), 1e-12);
+        assertEquals(1.0, AblationStatistics.mcnemarExactP(0, 0), 1e-12);
+        // Values 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653; half-width 4.302653 / sqrt(3).
+        AblationStatistics.MeanInterval mi = AblationStatistics.meanInterval(new double[] {1, 2, 3});
+        assertEquals(2.0, mi.mean(), 1e-12);
+        assertEquals(2 + 4.302652729911275 / Math.sqrt(3), mi.upper(), 1e-9);
+        assertTrue(Double.isNaN(AblationStatistics.meanInterval(new double[] {0.5}).lower()));
+    }
+
+    @Test
+    void quickAblationWritesTheTableTheJsonAndThePlots() throws IOException {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
+        Path m0 = tmp.resolve("m0");
+        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path out = tmp.resolve("ablate");
+
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("ablate", "--quick", "--seeds", "2", "--model", m0.toString(), "--out", out.toString(),
+                "--no-progress");
+        assertEquals(0, code, err.toString());
+
+        String md = Files.readString(out.resolve("results.md"));
+        for (String method : AblateCommand.METHODS) {
+            assertTrue(md.contains("| " + method + " | 1 |"), "results.md lacks iteration 1 of " + method);
+        }
+        assertTrue(md.contains("McNemar") && md.contains("RISE turns") && md.contains("Acc@t2"), md);
+        JsonNode json = Rpo4jCli.JSON.readTree(out.resolve("results.json").toFile());
+        JsonNode rpo = json.path("methods").path("RPO").path("iterations");
+        assertEquals(2, rpo.size(), "iterations 0 and 1");
+        JsonNode greedy = rpo.get(1).path("greedy");
+        assertEquals(2, greedy.path("per_seed").size());
+        double mean = (greedy.path("per_seed").get(0).asDouble() + greedy.path("per_seed").get(1).asDouble()) / 2;
+        assertEquals(mean, greedy.path("mean").asDouble(), 1e-12);
+        assertTrue(json.path("methods").path("DPO").path("vs_rpo").has("mcnemar_exact_p"));
+        assertEquals(2, json.path("methods").path("RISE").path("final_turn_accuracy").size(), "two turns in --quick");
+        assertTrue(json.path("methods").path("SCORE").has("final_delta_i_to_c"));
+        assertTrue(json.path("chosen_logps").path("RPO").size() > 0, "RPO's chosen log-probs per step");
+        assertTrue(json.path("chosen_logps").path("DPO").size() > 0, "DPO's chosen log-probs per step");
+        assertTrue(Files.size(out.resolve("results.png")) > 0);
+        assertTrue(Files.size(out.resolve("chosen_logps.png")) > 0);
+        // Every method ran from the same M0 for each seed.
+        assertTrue(ModelDirectory.isComplete(out.resolve("seed-1").resolve("score").resolve("iter-1").resolve("model")));
+    }
+}

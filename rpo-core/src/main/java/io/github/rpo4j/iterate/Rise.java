@@ -1,0 +1,529 @@
+package io.github.rpo4j.iterate;
+
+import io.github.rpo4j.data.AnswerExtractor;
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.JsonlWriter;
+import io.github.rpo4j.data.NumericAnswerExtractor;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.generate.Sample;
+import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingSettings;
+import io.github.rpo4j.losses.NllLoss;
+import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.train.SftExample;
+import io.github.rpo4j.train.SftTrainer;
+import io.github.rpo4j.train.TrainingReport;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * RISE, Recursive IntroSpEction (Qu et al. 2024, arXiv 2407.18219): teaches a model to improve its own
+ * answer over several turns. Each iteration k = 1..K:
+ * <ol>
+ *   <li>roll out one episode per training question from M_{k-1}: at turn t the prompt is the whole
+ *       conversation so far; n candidates for the turn are sampled (from M_{k-1}, self-distillation, or
+ *       from a teacher) and the best is kept when its reward beats the attempt it follows; the learner's
+ *       own attempt continues the episode, followed by the feedback turn, unless it was correct or t = T;</li>
+ *   <li>train M_k from M_{k-1} by reward-weighted NLL, weights exp(r / tau), on the kept turns: the loss
+ *       covers only the turn being trained, the earlier turns are its prompt;</li>
+ *   <li>evaluate M_k: turn-1 greedy and majority-vote accuracy, accuracy at each turn 1..T without an
+ *       oracle (the model always hears the feedback and answers again), majority vote over the turns,
+ *       and with an oracle (p1@tT, correct at some turn up to T).</li>
+ * </ol>
+ * The run directory has {@link IterativeRpo}'s layout; iter-k/samples.jsonl holds the episodes'
+ * turns ({@link RiseTurn}) and iter-k/pairs.jsonl the weighted training examples. A rerun resumes
+ * after the last completed stage.
+ *
+ * <pre>{@code
+ * RunResult result = Rise.builder()
+ *         .model(m0, tokenizer)
+ *         .trainQuestions(train).evalQuestions(test)
+ *         .verifier(task.verifier())
+ *         .turns(5).candidates(4).iterations(2)
+ *         .runDirectory(Path.of("runs/rise"))
+ *         .build()
+ *         .run();
+ * }</pre>
+ */
+public final class Rise {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Rise.class);
+
+    /**
+     * The feedback after a wrong attempt. Every character is in the synthetic task's alphabet, which has no
+     * "P" or ",": hence not the longer "Please try again".
+     */
+    public static final String DEFAULT_FEEDBACK = " The answer is incorrect. Try again. ";
+
+    private final Builder s;
+    private final RunDirectory run;
+    private final RunBookkeeping books;
+    private final MultiTurnPrompt prompts;
+
+    private Rise(Builder s, RunDirectory run) {
+        this.s = s;
+        this.run = run;
+        this.books = new RunBookkeeping(run, s.listeners, LOG);
+        this.prompts = new MultiTurnPrompt(s.format, s.feedback, s.tokenizer, s.model.config().contextLength(),
+                s.maxNewTokens);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
+    public RunResult run() throws IOException {
+        long runStart = System.nanoTime();
+        run.writeJson(run.config(), s.describe());
+        List<Map<String, Object>> all = new ArrayList<>();
+        if (!ModelDirectory.isComplete(run.model(0))) {
+            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
+        }
+        all.add(evaluateStage(0, s.model, new LinkedHashMap<>(), runStart));
+        TransformerLM current = s.model;
+        for (int t = 1; t <= s.iterations; t++) {
+            long iterStart = System.nanoTime();
+            if (books.iterationDone(t)) {
+                books.skipped(t, "iteration");
+                all.add(books.readMetrics(t));
+                current = null;
+                continue;
+            }
+            if (current == null) {
+                current = ModelDirectory.load(run.model(t - 1)).model();
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
+            List<RiseTurn> turns = collectStage(t, current, info);
+            if (ModelDirectory.isComplete(run.model(t))) {
+                books.skipped(t, "train");
+                current = ModelDirectory.load(run.model(t)).model();
+                Map<?, ?> training = run.readJson(run.training(t), Map.class);
+                info.put("train_examples", training.get("examples"));
+            } else {
+                trainStage(t, current, turns, info);
+            }
+            all.add(evaluateStage(t, current, info, iterStart));
+        }
+        books.writePlot(all);
+        return new RunResult(all, run.model(s.iterations), run.root());
+    }
+
+    // ------------------------------------------------------------------ data collection
+
+    private List<RiseTurn> collectStage(int t, TransformerLM learner, Map<String, Object> info) throws IOException {
+        List<RiseTurn> turns;
+        if (Files.exists(run.samples(t))) {
+            books.skipped(t, "sample");
+            turns = JsonlReader.readAll(run.samples(t), RiseTurn.class);
+        } else {
+            books.stage(t, "sample");
+            turns = collect(t, learner);
+            Files.createDirectories(run.iteration(t));
+            JsonlWriter.writeAtomically(run.samples(t), turns);
+        }
+        long firstTurns = turns.stream().filter(x -> x.turn() == 1).count();
+        long firstRight = turns.stream().filter(x -> x.turn() == 1 && x.onPolicyCorrect()).count();
+        info.put("sample_accuracy", firstTurns == 0 ? 0.0 : (double) firstRight / firstTurns);
+        long chains = 0;
+        for (RiseTurn x : turns) {
+            chains += x.candidates().size() + (s.teacher != null ? 1 : 0);
+        }
+        info.put("samples", chains);
+        info.put("episodes_improved", turns.stream().filter(RiseTurn::improved).map(RiseTurn::questionId)
+                .distinct().count());
+        return turns;
+    }
+
+    /** Rolls out one episode per training question, all questions' turn t sampled together. */
+    private List<RiseTurn> collect(int iteration, TransformerLM learner) {
+        double temperature = s.temperature;
+        Sampler learnerSampler = new Sampler(learner, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        Sampler candidateSampler = s.teacher == null ? learnerSampler
+                : new Sampler(s.teacher, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        List<List<String>> history = new ArrayList<>();
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < s.trainQuestions.size(); i++) {
+            history.add(new ArrayList<>());
+            active.add(i);
+        }
+        List<RiseTurn> out = new ArrayList<>();
+        for (int turn = 1; turn <= s.turns && !active.isEmpty(); turn++) {
+            List<Integer> stillWrong = new ArrayList<>();
+            for (int from = 0; from < active.size(); from += s.sampleChunkQuestions) {
+                List<Integer> chunk = active.subList(from, Math.min(active.size(), from + s.sampleChunkQuestions));
+                List<String> texts = new ArrayList<>();
+                List<int[]> ids = new ArrayList<>();
+                for (int q : chunk) {
+                    String p = prompts.prompt(s.trainQuestions.get(q), history.get(q));
+                    texts.add(p);
+                    ids.add(s.tokenizer.encode(p));
+                }
+                long seed = Objects.hash(s.seed, iteration, turn, s.trainQuestions.get(chunk.get(0)).id());
+                SamplingSettings settings = SamplingSettings.sampling(temperature, s.maxNewTokens, seed);
+                List<List<Sample>> candidates = candidateSampler.generate(ids, s.candidates, settings);
+                // Self-distillation: the learner's own attempt is its first candidate.
+                List<List<Sample>> own = s.teacher == null ? candidates
+                        : learnerSampler.generate(ids, 1, settings.withSeed(seed + 1));
+                for (int i = 0; i < chunk.size(); i++) {
+                    int q = chunk.get(i);
+                    Question question = s.trainQuestions.get(q);
+                    List<String> cand = new ArrayList<>();
+                    List<Boolean> right = new ArrayList<>();
+                    int best = 0;
+                    for (Sample c : candidates.get(i)) {
+                        cand.add(c.text());
+                        right.add(s.verifier.isCorrect(question, c.text()));
+                        if (right.get(right.size() - 1) && !right.get(best)) {
+                            best = right.size() - 1;
+                        }
+                    }
+                    String attempt = own.get(i).get(0).text();
+                    boolean attemptRight = s.verifier.isCorrect(question, attempt);
+                    // The episode only continues after a wrong attempt, so the attempt being improved on has reward 0.
+                    boolean improved = RiseTurn.reward(right.get(best)) > 0;
+                    out.add(new RiseTurn(question.id(), turn, texts.get(i), cand, right, best, attempt, attemptRight,
+                            improved));
+                    if (!attemptRight) {
+                        history.get(q).add(attempt);
+                        stillWrong.add(q);
+                    }
+                }
+            }
+            active = stillWrong;
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** The weighted examples of an iteration: the improved turns, and the unimproved ones when asked for. */
+    List<SftExample> trainingExamples(List<RiseTurn> turns) {
+        List<String> prompts = new ArrayList<>();
+        List<String> completions = new ArrayList<>();
+        List<Double> rewards = new ArrayList<>();
+        for (RiseTurn x : turns) {
+            if (x.improved()) {
+                prompts.add(x.prompt());
+                completions.add(x.candidates().get(x.best()));
+                rewards.add(RiseTurn.reward(x.candidateCorrect().get(x.best())));
+            } else if (s.includeUnimprovedTurns) {
+                prompts.add(x.prompt());
+                completions.add(x.onPolicy());
+                rewards.add(RiseTurn.reward(x.onPolicyCorrect()));
+            }
+        }
+        if (rewards.isEmpty()) {
+            return List.of();
+        }
+        double[] weights = NllLoss.exponentialWeights(rewards.stream().mapToDouble(Double::doubleValue).toArray(),
+                s.weightTemperature);
+        List<SftExample> out = new ArrayList<>();
+        for (int i = 0; i < weights.length; i++) {
+            out.add(new SftExample(prompts.get(i), completions.get(i), weights[i]));
+        }
+        return out;
+    }
+
+    private void trainStage(int t, TransformerLM model, List<RiseTurn> turns, Map<String, Object> info)
+            throws IOException {
+        books.stage(t, "pairs");
+        List<SftExample> examples = trainingExamples(turns);
+        JsonlWriter.writeAtomically(run.pairs(t), examples);
+        Set<String> questionsUsed = new HashSet<>();
+        turns.stream().filter(RiseTurn::improved).forEach(x -> questionsUsed.add(x.questionId()));
+        info.put("train_questions_used", questionsUsed.size());
+        info.put("train_examples", examples.size());
+        books.stage(t, "train");
+        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
+        TrainingReport report = new SftTrainer(model, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
+                .train(examples, "iter " + t + " train");
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("examples", examples.size());
+        training.put("steps", report.steps());
+        training.put("means", report.means());
+        training.put("history", report.history());
+        run.writeJson(run.training(t), training);
+        info.putAll(report.means());
+        ModelDirectory.save(run.model(t), model, s.tokenizer);
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
+            throws IOException {
+        if (Files.exists(run.evaluation(t))) {
+            books.skipped(t, "evaluate");
+            return books.readMetrics(t);
+        }
+        books.stage(t, "evaluate");
+        Evaluation first = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
+                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
+                        s.seed + 1000L * t);
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
+                s.evalQuestions, s.turns, s.verifier, s.extractor, s.evalChunkQuestions);
+        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
+        double[] perTurn = turns.accuracyPerTurn();
+        double[] oracle = turns.oracleAccuracyPerTurn();
+        m.put("turn_accuracy", RunBookkeeping.boxed(perTurn));
+        m.put("final_turn_accuracy", perTurn[perTurn.length - 1]);
+        m.put("maj_over_turns_accuracy", turns.majorityOverTurnsAccuracy(s.verifier));
+        m.put("oracle_turn_accuracy", RunBookkeeping.boxed(oracle));
+        m.put("oracle_accuracy", oracle[oracle.length - 1]);
+        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
+        m.put("samples", info.getOrDefault("samples", null));
+        m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
+        m.put("train_examples", info.getOrDefault("train_examples", null));
+        m.put("seconds", (System.nanoTime() - start) / 1e9);
+        m.put("greedy_correct", first.greedyCorrectIds());
+        m.put("turn_correct", turns.correct());
+        info.forEach(m::putIfAbsent);
+        books.publishEvaluation(t, m);
+        LOG.info("iteration {}: turn accuracy {} (oracle p1@t{} {})", t, java.util.Arrays.toString(perTurn), s.turns,
+                String.format("%.3f", oracle[oracle.length - 1]));
+        return m;
+    }
+
+    /** Settings of a RISE run; required ones are checked by {@link #build()}. */
+    public static final class Builder {
+        private TransformerLM model;
+        private Tokenizer tokenizer;
+        private Path modelDirectory;
+        private TransformerLM teacher;
+        private List<Question> trainQuestions;
+        private List<Question> evalQuestions;
+        private Verifier verifier;
+        private AnswerExtractor extractor = new NumericAnswerExtractor();
+        private PromptFormat format = PromptFormat.DEFAULT;
+        private String feedback = DEFAULT_FEEDBACK;
+        private int turns = 5;
+        private int candidates = 4;
+        private int iterations = 2;
+        private double temperature = 1.0;
+        private double weightTemperature = 0.4;
+        private boolean includeUnimprovedTurns = false;
+        private int maxNewTokens = 128;
+        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
+        private int majorityK = 8;
+        private double majorityTemperature = 0.8;
+        private long seed = 0;
+        private Path runDirectory;
+        private boolean progressBar = true;
+        private int sampleChunkQuestions = 32;
+        private int evalChunkQuestions = 64;
+        private final List<IterationListener> listeners = new ArrayList<>();
+
+        /** The starting model M0 and its tokenizer, in memory. */
+        public Builder model(TransformerLM m, Tokenizer t) {
+            this.model = m;
+            this.tokenizer = t;
+            return this;
+        }
+
+        /** The starting model M0 from a model directory. */
+        public Builder modelDirectory(Path dir) {
+            this.modelDirectory = dir;
+            return this;
+        }
+
+        /**
+         * Sample each turn's candidates from this model instead of the learner (distillation from a
+         * stronger model); it must use the learner's tokenizer. The learner's own attempts still drive the
+         * episode.
+         */
+        public Builder teacher(TransformerLM t) {
+            this.teacher = t;
+            return this;
+        }
+
+        public Builder trainQuestions(List<Question> q) {
+            this.trainQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder evalQuestions(List<Question> q) {
+            this.evalQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder verifier(Verifier v) {
+            this.verifier = v;
+            return this;
+        }
+
+        public Builder answerExtractor(AnswerExtractor e) {
+            this.extractor = e;
+            return this;
+        }
+
+        public Builder promptFormat(PromptFormat f) {
+            this.format = f;
+            return this;
+        }
+
+        /** The turn after a wrong attempt (default {@link #DEFAULT_FEEDBACK}); must be encodable. */
+        public Builder feedback(String text) {
+            this.feedback = text;
+            return this;
+        }
+
+        /** T, the most turns of an episode and of the evaluation (paper: 5). */
+        public Builder turns(int t) {
+            this.turns = t;
+            return this;
+        }
+
+        /** n, candidates sampled per turn for best-of-n (default 4). */
+        public Builder candidates(int n) {
+            this.candidates = n;
+            return this;
+        }
+
+        public Builder iterations(int n) {
+            this.iterations = n;
+            return this;
+        }
+
+        /** Sampling temperature of the episodes and candidates (default 1.0). */
+        public Builder temperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        /** tau of the weights exp(r / tau) (paper: 0.4). */
+        public Builder weightTemperature(double tau) {
+            this.weightTemperature = tau;
+            return this;
+        }
+
+        /**
+         * Also train on the learner's attempts that were not improved, at their lower weight exp(r / tau)
+         * (default off: only improved turns).
+         */
+        public Builder includeUnimprovedTurns(boolean on) {
+            this.includeUnimprovedTurns = on;
+            return this;
+        }
+
+        public Builder maxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        public Builder training(TrainingSettings t) {
+            this.training = t;
+            return this;
+        }
+
+        /** Samples per evaluation question for the turn-1 majority vote (0 skips it) and their temperature. */
+        public Builder majorityVote(int k, double temperature) {
+            this.majorityK = k;
+            this.majorityTemperature = temperature;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder runDirectory(Path dir) {
+            this.runDirectory = dir;
+            return this;
+        }
+
+        public Builder progressBar(boolean show) {
+            this.progressBar = show;
+            return this;
+        }
+
+        /** Episodes sampled together in one batch. */
+        public Builder sampleChunkQuestions(int n) {
+            this.sampleChunkQuestions = n;
+            return this;
+        }
+
+        public Builder listener(IterationListener l) {
+            this.listeners.add(l);
+            return this;
+        }
+
+        /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
+        public Rise build() throws IOException {
+            if ((model == null) == (modelDirectory == null)) {
+                throw new IllegalArgumentException("give the starting model either in memory (model(...)) or as a "
+                        + "directory (modelDirectory(...))");
+            }
+            RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
+            RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
+            RunBookkeeping.require(verifier != null, "verifier", "required");
+            RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+            RunBookkeeping.require(turns >= 1, "turns", ">= 1, got " + turns);
+            RunBookkeeping.require(candidates >= 1, "candidates", ">= 1, got " + candidates);
+            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
+            RunBookkeeping.require(weightTemperature > 0 && Double.isFinite(weightTemperature), "weightTemperature",
+                    "> 0, got " + weightTemperature);
+            RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
+            RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
+            RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
+            RunBookkeeping.require(feedback != null, "feedback", "required");
+            Set<String> ids = new HashSet<>();
+            for (Question q : trainQuestions) {
+                RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
+            }
+            if (modelDirectory != null) {
+                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
+                model = loaded.model();
+                tokenizer = loaded.tokenizer();
+                modelDirectory = null; // a second build() uses the loaded model
+            }
+            MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback");
+            if (teacher != null) {
+                RunBookkeeping.require(teacher.config().vocabSize() == model.config().vocabSize(), "teacher",
+                        "a model over the learner's tokenizer (vocabulary " + model.config().vocabSize() + ", got "
+                                + teacher.config().vocabSize() + ")");
+            }
+            RunDirectory run = RunDirectory.prepare(runDirectory);
+            return new Rise(this, run);
+        }
+
+        Map<String, Object> describe() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("method", "RISE");
+            c.put("iterations", iterations);
+            c.put("turns", turns);
+            c.put("candidates", candidates);
+            c.put("teacher", teacher == null ? null : teacher.config().toJson());
+            c.put("feedback", feedback);
+            c.put("temperature", temperature);
+            c.put("weight_temperature", weightTemperature);
+            c.put("include_unimproved_turns", includeUnimprovedTurns);
+            c.put("max_new_tokens", maxNewTokens);
+            c.put("training", training);
+            c.put("majority_k", majorityK);
+            c.put("majority_temperature", majorityTemperature);
+            c.put("seed", seed);
+            c.put("train_questions", trainQuestions.size());
+            c.put("eval_questions", evalQuestions.size());
+            c.put("prompt_separator", format.separator());
+            c.put("model", model.config().toJson());
+            return c;
+        }
+    }
+}

@@ -1,0 +1,492 @@
+package io.github.rpo4j.iterate;
+
+import io.github.rpo4j.data.AnswerExtractor;
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.JsonlWriter;
+import io.github.rpo4j.data.NumericAnswerExtractor;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.generate.Sample;
+import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingSettings;
+import io.github.rpo4j.losses.ReinforceLoss;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.train.ReinforceTrainer;
+import io.github.rpo4j.train.TrainingReport;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SCoRe, Self-Correction via Reinforcement learning (Kumar et al. 2024, arXiv 2409.12917): two attempts
+ * per question, the second after a self-correction instruction appended to the first, trained on-policy
+ * by REINFORCE against the frozen starting model M0 as reference. Each iteration k:
+ * <ol>
+ *   <li>sample {@code samplesPerQuestion} first attempts per training question from M_{k-1}, and one
+ *       second attempt after each; verify both (r1, r2 in {0, 1});</li>
+ *   <li>compute the reference log-probs of both attempts under M0, then train M_k from M_{k-1}:
+ *     <ul>
+ *       <li>Stage I (the first {@code stageOneIterations} iterations): REINFORCE on r2 for the second attempt
+ *           with KL weight beta1, and a KL weight beta2 (strong) keeping the first attempt close to M0
+ *           (its reward is 0, so only the KL moves it);</li>
+ *       <li>Stage II (the rest): REINFORCE on both attempts, the first with reward r1, the second with the
+ *           progress-shaped reward r2 + alpha (r2 - r1); KL weight beta1 on both.</li>
+ *     </ul>
+ *       Each attempt is credited with its own reward only, not with the later attempt's: crediting the
+ *       first attempt with r2 + alpha (r2 - r1) would penalise a correct first answer by alpha. The KL
+ *       estimate log pi - log rho is subtracted from the reward ({@link ReinforceLoss.KlMode#REWARD_PENALTY}),
+ *       the form whose gradient pulls the policy towards the reference;</li>
+ *   <li>evaluate M_k: turn-1 greedy and majority-vote accuracy, Acc@t1, Acc@t2, delta(t1, t2) and the
+ *       fractions of questions going from wrong to right (delta i->c) and from right to wrong (delta c->i).</li>
+ * </ol>
+ * The run directory has {@link IterativeRpo}'s layout; iter-k/samples.jsonl holds the rollouts
+ * ({@link ScoreRollout}). A rerun resumes after the last completed stage.
+ */
+public final class Score {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Score.class);
+
+    /** The self-correction instruction; every character is in the synthetic task's alphabet. */
+    public static final String DEFAULT_INSTRUCTION =
+            " There might be an error in the solution above. Look for it and write the solution again. ";
+
+    private final Builder s;
+    private final RunDirectory run;
+    private final RunBookkeeping books;
+    private final MultiTurnPrompt prompts;
+
+    private Score(Builder s, RunDirectory run) {
+        this.s = s;
+        this.run = run;
+        this.books = new RunBookkeeping(run, s.listeners, LOG);
+        this.prompts = new MultiTurnPrompt(s.format, s.instruction, s.tokenizer, s.model.config().contextLength(),
+                s.maxNewTokens);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Stage I or II for iteration t (1-based). */
+    int stageOf(int t) {
+        return t <= s.stageOneIterations ? 1 : 2;
+    }
+
+    /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
+    public RunResult run() throws IOException {
+        long runStart = System.nanoTime();
+        run.writeJson(run.config(), s.describe());
+        List<Map<String, Object>> all = new ArrayList<>();
+        if (!ModelDirectory.isComplete(run.model(0))) {
+            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
+        }
+        all.add(evaluateStage(0, s.model, new LinkedHashMap<>(), runStart));
+        TransformerLM current = s.model;
+        int iterations = s.stageOneIterations + s.stageTwoIterations;
+        for (int t = 1; t <= iterations; t++) {
+            long iterStart = System.nanoTime();
+            if (books.iterationDone(t)) {
+                books.skipped(t, "iteration");
+                all.add(books.readMetrics(t));
+                current = null;
+                continue;
+            }
+            if (current == null) {
+                current = ModelDirectory.load(run.model(t - 1)).model();
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("stage", stageOf(t));
+            List<ScoreRollout> rollouts = sampleStage(t, current, info);
+            if (ModelDirectory.isComplete(run.model(t))) {
+                books.skipped(t, "train");
+                current = ModelDirectory.load(run.model(t)).model();
+            } else {
+                trainStage(t, current, rollouts, info);
+            }
+            all.add(evaluateStage(t, current, info, iterStart));
+        }
+        books.writePlot(all);
+        return new RunResult(all, run.model(iterations), run.root());
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    private List<ScoreRollout> sampleStage(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+        List<ScoreRollout> rollouts;
+        if (Files.exists(run.samples(t))) {
+            books.skipped(t, "sample");
+            rollouts = JsonlReader.readAll(run.samples(t), ScoreRollout.class);
+        } else {
+            books.stage(t, "sample");
+            rollouts = sample(t, model);
+            Files.createDirectories(run.iteration(t));
+            JsonlWriter.writeAtomically(run.samples(t), rollouts);
+        }
+        double first = rollouts.stream().filter(ScoreRollout::firstCorrect).count() / (double) Math.max(1, rollouts.size());
+        double second = rollouts.stream().filter(ScoreRollout::secondCorrect).count() / (double) Math.max(1, rollouts.size());
+        info.put("sample_accuracy", first);
+        info.put("sample_accuracy_t2", second);
+        info.put("samples", 2L * rollouts.size());
+        return rollouts;
+    }
+
+    private List<ScoreRollout> sample(int t, TransformerLM model) {
+        Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        List<ScoreRollout> out = new ArrayList<>();
+        for (int from = 0; from < s.trainQuestions.size(); from += s.sampleChunkQuestions) {
+            List<Question> chunk = s.trainQuestions.subList(from, Math.min(s.trainQuestions.size(),
+                    from + s.sampleChunkQuestions));
+            long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+            List<int[]> firstIds = new ArrayList<>();
+            List<String> firstPrompts = new ArrayList<>();
+            for (Question q : chunk) {
+                String p = prompts.prompt(q, List.of());
+                firstPrompts.add(p);
+                firstIds.add(s.tokenizer.encode(p));
+            }
+            List<List<Sample>> firsts = sampler.generate(firstIds, s.samplesPerQuestion,
+                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed));
+            List<int[]> secondIds = new ArrayList<>();
+            List<String> secondPrompts = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                for (Sample y1 : firsts.get(i)) {
+                    String p = prompts.prompt(chunk.get(i), List.of(y1.text()));
+                    secondPrompts.add(p);
+                    secondIds.add(s.tokenizer.encode(p));
+                }
+            }
+            List<List<Sample>> seconds = sampler.generate(secondIds, 1,
+                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed + 1));
+            int row = 0;
+            for (int i = 0; i < chunk.size(); i++) {
+                Question q = chunk.get(i);
+                for (Sample y1 : firsts.get(i)) {
+                    String y2 = seconds.get(row).get(0).text();
+                    out.add(new ScoreRollout(q.id(), firstPrompts.get(i), y1.text(), s.verifier.isCorrect(q, y1.text()),
+                            secondPrompts.get(row), y2, s.verifier.isCorrect(q, y2)));
+                    row++;
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** The objective of each attempt in a stage. */
+    List<ReinforceLoss> losses(int stage) {
+        ReinforceLoss.KlMode mode = ReinforceLoss.KlMode.REWARD_PENALTY;
+        if (stage == 1) {
+            return List.of(new ReinforceLoss(s.beta2, true, 0, mode), new ReinforceLoss(s.beta1, true, 0, mode));
+        }
+        return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.alpha, mode));
+    }
+
+    /** Rollouts as the trainer takes them: stage I gives the first attempt no reward of its own. */
+    static List<ReinforceTrainer.Rollout> toTrainerRollouts(List<ScoreRollout> rollouts, int stage) {
+        List<ReinforceTrainer.Rollout> out = new ArrayList<>();
+        for (ScoreRollout r : rollouts) {
+            double r1 = r.firstCorrect() ? 1 : 0;
+            double r2 = r.secondCorrect() ? 1 : 0;
+            out.add(new ReinforceTrainer.Rollout(List.of(
+                    new ReinforceTrainer.Attempt(r.firstPrompt(), r.first(), stage == 1 ? 0 : r1),
+                    new ReinforceTrainer.Attempt(r.secondPrompt(), r.second(), r2))));
+        }
+        return out;
+    }
+
+    private void trainStage(int t, TransformerLM model, List<ScoreRollout> rollouts, Map<String, Object> info)
+            throws IOException {
+        int stage = stageOf(t);
+        books.stage(t, "reference");
+        // The reference is M0, frozen; it is loaded only for this and dropped before the policy trains.
+        TransformerLM reference = ModelDirectory.load(run.model(0)).model();
+        List<ReinforceTrainer.Rollout> withRef = ReinforceTrainer.withReference(reference, s.tokenizer,
+                toTrainerRollouts(rollouts, stage), Math.max(8, s.training.microBatchSize()));
+        reference = null;
+        books.stage(t, "train");
+        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
+        TrainingReport report = new ReinforceTrainer(model, s.tokenizer, ts, losses(stage))
+                .train(withRef, "iter " + t + " train (stage " + stage + ")");
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("stage", stage);
+        training.put("steps", report.steps());
+        training.put("means", report.means());
+        training.put("history", report.history());
+        run.writeJson(run.training(t), training);
+        info.putAll(report.means());
+        ModelDirectory.save(run.model(t), model, s.tokenizer);
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
+            throws IOException {
+        if (Files.exists(run.evaluation(t))) {
+            books.skipped(t, "evaluate");
+            return books.readMetrics(t);
+        }
+        books.stage(t, "evaluate");
+        Evaluation first = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
+                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
+                        s.seed + 1000L * t);
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
+                s.evalQuestions, 2, s.verifier, s.extractor, s.evalChunkQuestions);
+        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
+        m.putAll(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
+        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
+        m.put("samples", info.getOrDefault("samples", null));
+        m.put("seconds", (System.nanoTime() - start) / 1e9);
+        m.put("greedy_correct", first.greedyCorrectIds());
+        m.put("turn_correct", turns.correct());
+        info.forEach(m::putIfAbsent);
+        books.publishEvaluation(t, m);
+        LOG.info("iteration {}: Acc@t1 {} Acc@t2 {}", t, String.format("%.3f", m.get("acc_t1")),
+                String.format("%.3f", m.get("acc_t2")));
+        return m;
+    }
+
+    /** SCoRe's metrics from per-question correctness at the first and second attempt. */
+    static Map<String, Object> twoAttemptMetrics(boolean[] first, boolean[] second) {
+        int n = first.length;
+        int right1 = 0;
+        int right2 = 0;
+        int wrongToRight = 0;
+        int rightToWrong = 0;
+        for (int i = 0; i < n; i++) {
+            right1 += first[i] ? 1 : 0;
+            right2 += second[i] ? 1 : 0;
+            wrongToRight += !first[i] && second[i] ? 1 : 0;
+            rightToWrong += first[i] && !second[i] ? 1 : 0;
+        }
+        double d = Math.max(1, n);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("acc_t1", right1 / d);
+        m.put("acc_t2", right2 / d);
+        m.put("delta_t1_t2", (right2 - right1) / d);
+        m.put("delta_i_to_c", wrongToRight / d);
+        m.put("delta_c_to_i", rightToWrong / d);
+        return m;
+    }
+
+    /** Settings of a SCoRe run; required ones are checked by {@link #build()}. */
+    public static final class Builder {
+        private TransformerLM model;
+        private Tokenizer tokenizer;
+        private Path modelDirectory;
+        private List<Question> trainQuestions;
+        private List<Question> evalQuestions;
+        private Verifier verifier;
+        private AnswerExtractor extractor = new NumericAnswerExtractor();
+        private PromptFormat format = PromptFormat.DEFAULT;
+        private String instruction = DEFAULT_INSTRUCTION;
+        private int stageOneIterations = 1;
+        private int stageTwoIterations = 2;
+        private int samplesPerQuestion = 4;
+        private double temperature = 1.0;
+        private double beta1 = 0.01;
+        private double beta2 = 0.1;
+        private double alpha = 10;
+        private int maxNewTokens = 128;
+        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
+        private int majorityK = 8;
+        private double majorityTemperature = 0.8;
+        private long seed = 0;
+        private Path runDirectory;
+        private boolean progressBar = true;
+        private int sampleChunkQuestions = 32;
+        private int evalChunkQuestions = 64;
+        private final List<IterationListener> listeners = new ArrayList<>();
+
+        public Builder model(TransformerLM m, Tokenizer t) {
+            this.model = m;
+            this.tokenizer = t;
+            return this;
+        }
+
+        public Builder modelDirectory(Path dir) {
+            this.modelDirectory = dir;
+            return this;
+        }
+
+        public Builder trainQuestions(List<Question> q) {
+            this.trainQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder evalQuestions(List<Question> q) {
+            this.evalQuestions = List.copyOf(q);
+            return this;
+        }
+
+        public Builder verifier(Verifier v) {
+            this.verifier = v;
+            return this;
+        }
+
+        public Builder answerExtractor(AnswerExtractor e) {
+            this.extractor = e;
+            return this;
+        }
+
+        public Builder promptFormat(PromptFormat f) {
+            this.format = f;
+            return this;
+        }
+
+        /** Appended after the first attempt (default {@link #DEFAULT_INSTRUCTION}); must be encodable. */
+        public Builder instruction(String text) {
+            this.instruction = text;
+            return this;
+        }
+
+        /** Iterations of stage I, then of stage II (default 1 and 2). */
+        public Builder stages(int stageOne, int stageTwo) {
+            this.stageOneIterations = stageOne;
+            this.stageTwoIterations = stageTwo;
+            return this;
+        }
+
+        /** First attempts per training question, each followed by one second attempt (default 4). */
+        public Builder samplesPerQuestion(int n) {
+            this.samplesPerQuestion = n;
+            return this;
+        }
+
+        public Builder temperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        /** KL weight on both attempts in stage II and on the second in stage I (paper: 0.01). */
+        public Builder beta1(double b) {
+            this.beta1 = b;
+            return this;
+        }
+
+        /** KL weight on the first attempt in stage I (paper: 10 x beta1 = 0.1). */
+        public Builder beta2(double b) {
+            this.beta2 = b;
+            return this;
+        }
+
+        /** Weight of the progress bonus alpha (r2 - r1) in stage II (paper: 10). */
+        public Builder alpha(double a) {
+            this.alpha = a;
+            return this;
+        }
+
+        public Builder maxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        public Builder training(TrainingSettings t) {
+            this.training = t;
+            return this;
+        }
+
+        public Builder majorityVote(int k, double temperature) {
+            this.majorityK = k;
+            this.majorityTemperature = temperature;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder runDirectory(Path dir) {
+            this.runDirectory = dir;
+            return this;
+        }
+
+        public Builder progressBar(boolean show) {
+            this.progressBar = show;
+            return this;
+        }
+
+        public Builder sampleChunkQuestions(int n) {
+            this.sampleChunkQuestions = n;
+            return this;
+        }
+
+        public Builder listener(IterationListener l) {
+            this.listeners.add(l);
+            return this;
+        }
+
+        public Score build() throws IOException {
+            if ((model == null) == (modelDirectory == null)) {
+                throw new IllegalArgumentException("give the starting model either in memory (model(...)) or as a "
+                        + "directory (modelDirectory(...))");
+            }
+            RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
+            RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
+            RunBookkeeping.require(verifier != null, "verifier", "required");
+            RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+            RunBookkeeping.require(stageOneIterations >= 0 && stageTwoIterations >= 0
+                    && stageOneIterations + stageTwoIterations >= 1, "stages", ">= 0 each and >= 1 in all, got "
+                    + stageOneIterations + " and " + stageTwoIterations);
+            RunBookkeeping.require(samplesPerQuestion >= 2, "samplesPerQuestion",
+                    ">= 2 so that the baseline is not the sample itself, got " + samplesPerQuestion);
+            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
+            RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
+            RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
+            RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
+            RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
+            RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
+            RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
+            RunBookkeeping.require(instruction != null, "instruction", "required");
+            Set<String> ids = new HashSet<>();
+            for (Question q : trainQuestions) {
+                RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
+            }
+            if (modelDirectory != null) {
+                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
+                model = loaded.model();
+                tokenizer = loaded.tokenizer();
+                modelDirectory = null;
+            }
+            MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction");
+            RunDirectory run = RunDirectory.prepare(runDirectory);
+            return new Score(this, run);
+        }
+
+        Map<String, Object> describe() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("method", "SCORE");
+            c.put("stage_one_iterations", stageOneIterations);
+            c.put("stage_two_iterations", stageTwoIterations);
+            c.put("samples_per_question", samplesPerQuestion);
+            c.put("instruction", instruction);
+            c.put("temperature", temperature);
+            c.put("beta1", beta1);
+            c.put("beta2", beta2);
+            c.put("alpha", alpha);
+            c.put("max_new_tokens", maxNewTokens);
+            c.put("training", training);
+            c.put("majority_k", majorityK);
+            c.put("majority_temperature", majorityTemperature);
+            c.put("seed", seed);
+            c.put("train_questions", trainQuestions.size());
+            c.put("eval_questions", evalQuestions.size());
+            c.put("prompt_separator", format.separator());
+            c.put("model", model.config().toJson());
+            return c;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.github.rpo4j.train;
+
+import io.github.rpo4j.losses.ObjectiveResult;
+import io.github.rpo4j.losses.ReinforceLoss;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.tensor.Tensor;
+import io.github.rpo4j.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Sequence-level REINFORCE over multi-attempt rollouts. A rollout is a fixed number of attempts at
+ * one question (SCoRe: the first answer, then the answer after a self-correction instruction); attempt
+ * j of every rollout is scored by its own {@link ReinforceLoss}, so each attempt has its own KL
+ * coefficient, baseline and (for attempt j &gt; 0) SCoRe progress bonus against attempt 0's reward.
+ *
+ * <p>The reference log-probs are computed by {@link #withReference} from a frozen model before
+ * training starts, as {@link PreferenceTrainer} does, so the reference model need not stay in memory
+ * while the policy trains. The baselines are means over a micro-batch; set the micro-batch equal to the
+ * batch to have them over the whole step.
+ */
+public final class ReinforceTrainer {
+
+    /**
+     * One attempt of a rollout.
+     *
+     * @param prompt           everything the model was conditioned on (earlier attempts included)
+     * @param completion       what it wrote; the only part scored
+     * @param reward           the attempt's reward
+     * @param referenceLogProb log ρ(completion | prompt) under the frozen reference (NaN until computed)
+     */
+    public record Attempt(String prompt, String completion, double reward, double referenceLogProb) {
+        public Attempt(String prompt, String completion, double reward) {
+            this(prompt, completion, reward, Double.NaN);
+        }
+    }
+
+    /** The attempts of one rollout, in order; every rollout of a training run has the same number. */
+    public record Rollout(List<Attempt> attempts) {
+        public Rollout {
+            attempts = List.copyOf(attempts);
+            if (attempts.isEmpty()) {
+                throw new IllegalArgumentException("a rollout needs at least one attempt");
+            }
+        }
+    }
+
+    private final TransformerLM model;
+    private final Tokenizer tokenizer;
+    private final TrainingSettings settings;
+    private final List<ReinforceLoss> lossPerAttempt;
+
+    /**
+     * @param lossPerAttempt the objective of attempt 0, 1, ...; a loss with a SCoRe bonus compares its
+     *                       attempt's reward with attempt 0's
+     */
+    public ReinforceTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings,
+                            List<ReinforceLoss> lossPerAttempt) {
+        if (lossPerAttempt.isEmpty()) {
+            throw new IllegalArgumentException("give one loss per attempt");
+        }
+        if (lossPerAttempt.get(0).scoreBonusAlpha() != 0) {
+            throw new IllegalArgumentException("the first attempt has no earlier attempt to compare with; "
+                    + "its loss must have no SCoRe bonus");
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.lossPerAttempt = List.copyOf(lossPerAttempt);
+    }
+
+    /** The rollouts with every attempt's log-prob under {@code reference} filled in. */
+    public static List<Rollout> withReference(TransformerLM reference, Tokenizer tokenizer, List<Rollout> rollouts,
+                                              int batchSize) {
+        List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+        for (Rollout r : rollouts) {
+            for (Attempt a : r.attempts()) {
+                seqs.add(Encoded.sequence(tokenizer, a.prompt(), a.completion()));
+            }
+        }
+        double[] logps = PolicyLogProbs.evaluate(reference, seqs, batchSize);
+        List<Rollout> out = new ArrayList<>();
+        int i = 0;
+        for (Rollout r : rollouts) {
+            List<Attempt> attempts = new ArrayList<>();
+            for (Attempt a : r.attempts()) {
+                attempts.add(new Attempt(a.prompt(), a.completion(), a.reward(), logps[i++]));
+            }
+            out.add(new Rollout(attempts));
+        }
+        return out;
+    }
+
+    private record Item(List<SequenceBatch.Sequence> sequences, Rollout rollout) {
+        int length() {
+            return sequences.stream().mapToInt(SequenceBatch.Sequence::length).max().orElse(0);
+        }
+    }
+
+    /** Trains the model in place; every attempt must carry its reference log-prob. */
+    public TrainingReport train(List<Rollout> rollouts, String label) {
+        int attempts = lossPerAttempt.size();
+        int context = model.config().contextLength();
+        List<Item> items = new ArrayList<>();
+        for (Rollout r : rollouts) {
+            if (r.attempts().size() != attempts) {
+                throw new IllegalArgumentException("a rollout has " + r.attempts().size() + " attempts; the trainer "
+                        + "has a loss for " + attempts);
+            }
+            List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+            for (Attempt a : r.attempts()) {
+                if (Double.isNaN(a.referenceLogProb())) {
+                    throw new IllegalArgumentException("an attempt has no reference log-prob; call withReference first");
+                }
+                seqs.add(Encoded.sequence(tokenizer, a.prompt(), a.completion()));
+            }
+            items.add(new Item(seqs, r));
+        }
+        return TrainingLoop.run(model, items, Item::length, settings, (micro, share) -> {
+            int n = micro.size();
+            List<SequenceBatch.Sequence> seqs = new ArrayList<>(); // rows: attempt 0 of each rollout, then attempt 1, ...
+            for (int j = 0; j < attempts; j++) {
+                for (Item item : micro) {
+                    seqs.add(item.sequences().get(j));
+                }
+            }
+            SequenceBatch batch = SequenceBatch.of(seqs, context);
+            Tensor logps = PolicyLogProbs.of(model, batch); // (attempts * n)
+            double[] all = logps.value().toDoubleVector();
+            double[] grad = new double[attempts * n];
+            double[] firstRewards = rewards(micro, 0);
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            double loss = 0;
+            for (int j = 0; j < attempts; j++) {
+                double[] policy = new double[n];
+                double[] reference = new double[n];
+                int[] lengths = new int[n];
+                for (int i = 0; i < n; i++) {
+                    policy[i] = all[j * n + i];
+                    reference[i] = micro.get(i).rollout().attempts().get(j).referenceLogProb();
+                    lengths[i] = batch.lengths()[j * n + i];
+                }
+                ReinforceLoss objective = lossPerAttempt.get(j);
+                ObjectiveResult r = objective.compute(policy, reference, rewards(micro, j),
+                        j > 0 && objective.scoreBonusAlpha() > 0 ? firstRewards : null, lengths);
+                double[] g = r.gradient();
+                for (int i = 0; i < n; i++) {
+                    grad[j * n + i] = g[i] * share;
+                }
+                loss += r.value();
+                String prefix = "attempt" + (j + 1) + "/";
+                r.metrics().forEach((k, v) -> metrics.put(prefix + k, v));
+            }
+            logps.backward(Nd4j.createFromArray(grad).castTo(logps.dataType()));
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put("loss", loss);
+            out.putAll(metrics);
+            return out;
+        }, label);
+    }
+
+    private static double[] rewards(List<Item> micro, int attempt) {
+        double[] r = new double[micro.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = micro.get(i).rollout().attempts().get(attempt).reward();
+        }
+        return r;
+    }
+}

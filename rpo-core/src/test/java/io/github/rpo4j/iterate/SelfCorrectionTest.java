@@ -1,0 +1,183 @@
+package io.github.rpo4j.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.data.Verifiers;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.CharTokenizer;
+import io.github.rpo4j.train.SftExample;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** RISE and SCoRe: prompts, metrics, and tiny runs through every stage. */
+class SelfCorrectionTest {
+
+    @TempDir
+    Path tmp;
+
+    private final SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+    private final CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+    /** A random tiny model answers at random: call a completion correct when it holds an even digit count. */
+    private final Verifier parity = (q, completion) -> completion.chars().filter(Character::isDigit).count() % 2 == 0;
+    private final SyntheticArithmeticTask.Split split = task.splits(6, 4, 3);
+
+    private TransformerLM tinyModel() {
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(0);
+        return TransformerLM.initialize(c, 5, DataType.FLOAT);
+    }
+
+    @Test
+    void theDefaultFeedbackAndInstructionFitTheTaskAlphabetButPleaseDoesNot() {
+        MultiTurnPrompt.checkEncodable(tokenizer, Rise.DEFAULT_FEEDBACK, "feedback");
+        MultiTurnPrompt.checkEncodable(tokenizer, Score.DEFAULT_INSTRUCTION, "instruction");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> MultiTurnPrompt.checkEncodable(tokenizer, " Please try again. ", "feedback"));
+        assertTrue(e.getMessage().contains("feedback"), e.getMessage());
+    }
+
+    @Test
+    void aLaterPromptIsTheConversationAndDropsTheOldestAttemptsFirst() {
+        Question q = new Question("q", "How many?", "3", null);
+        MultiTurnPrompt wide = new MultiTurnPrompt(PromptFormat.DEFAULT, " Try. ", tokenizer, 200, 10);
+        assertEquals("How many? ", wide.prompt(q, List.of()));
+        assertEquals("How many? a1 Try. a2 Try. ", wide.prompt(q, List.of("a1", "a2")));
+        // Room for the question (10) and one attempt with its feedback (8), not two.
+        MultiTurnPrompt narrow = new MultiTurnPrompt(PromptFormat.DEFAULT, " Try. ", tokenizer, 28, 10);
+        assertEquals("How many? a2 Try. ", narrow.prompt(q, List.of("a1", "a2")));
+    }
+
+    @Test
+    void turnMetricsWithAndWithoutOracle() {
+        List<Question> qs = List.of(new Question("a", "x", "1", null), new Question("b", "y", "2", null),
+                new Question("c", "z", "3", null));
+        boolean[][] correct = {{false, true, false}, {true, true, true}, {false, false, false}};
+        String[][] answers = {{"5", "1", "5"}, {"2", "2", "2"}, {"7", null, "8"}};
+        SelfCorrectionEvaluator.Result r = new SelfCorrectionEvaluator.Result(qs, correct, answers);
+        assertArrayEquals(new double[] {1 / 3.0, 2 / 3.0, 1 / 3.0}, r.accuracyPerTurn(), 1e-12);
+        assertArrayEquals(new double[] {1 / 3.0, 2 / 3.0, 2 / 3.0}, r.oracleAccuracyPerTurn(), 1e-12);
+        // a: majority 5 (wrong); b: 2 (right); c: tie 7 vs 8, the earlier 7 (wrong).
+        assertEquals(1 / 3.0, r.majorityOverTurnsAccuracy(Verifiers.numericExactMatch()), 1e-12);
+
+        Map<String, Object> m = Score.twoAttemptMetrics(new boolean[] {true, false, false, true},
+                new boolean[] {true, true, false, false});
+        assertEquals(0.5, m.get("acc_t1"));
+        assertEquals(0.5, m.get("acc_t2"));
+        assertEquals(0.0, m.get("delta_t1_t2"));
+        assertEquals(0.25, m.get("delta_i_to_c"));
+        assertEquals(0.25, m.get("delta_c_to_i"));
+    }
+
+    private Rise.Builder tinyRise(Path dir) {
+        return Rise.builder().model(tinyModel(), tokenizer).trainQuestions(split.train()).evalQuestions(split.test())
+                .verifier(parity).iterations(1).turns(3).candidates(2).maxNewTokens(12).majorityVote(2, 1.0)
+                .temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).progressBar(false)
+                .runDirectory(dir);
+    }
+
+    @Test
+    void riseRunsEpisodesTrainsOnImprovedTurnsAndReportsEveryTurn() throws IOException {
+        Path dir = tmp.resolve("rise");
+        RunResult r = tinyRise(dir).build().run();
+        RunDirectory run = new RunDirectory(dir);
+        List<RiseTurn> turns = JsonlReader.readAll(run.samples(1), RiseTurn.class);
+        assertEquals(6, turns.stream().filter(x -> x.turn() == 1).count(), "one episode per question");
+        for (RiseTurn x : turns) {
+            assertEquals(2, x.candidates().size());
+            if (x.turn() > 1) {
+                assertTrue(x.prompt().contains(Rise.DEFAULT_FEEDBACK), "a later turn sees the feedback");
+            }
+            // An episode goes on only after a wrong attempt.
+            boolean continued = turns.stream().anyMatch(y -> y.questionId().equals(x.questionId()) && y.turn() == x.turn() + 1);
+            assertFalse(continued && x.onPolicyCorrect());
+            assertEquals(x.improved(), x.candidateCorrect().get(x.best()));
+        }
+        long improved = turns.stream().filter(RiseTurn::improved).count();
+        assertEquals(improved, Files.readAllLines(run.pairs(1)).size());
+        assertTrue(ModelDirectory.isComplete(run.model(1)));
+
+        Map<String, Object> m1 = r.iterations().get(1);
+        List<?> perTurn = (List<?>) m1.get("turn_accuracy");
+        List<?> oracle = (List<?>) m1.get("oracle_turn_accuracy");
+        assertEquals(3, perTurn.size());
+        for (int t = 0; t < 3; t++) {
+            assertTrue(((Number) oracle.get(t)).doubleValue() >= ((Number) perTurn.get(t)).doubleValue());
+        }
+        assertTrue(m1.containsKey("maj_over_turns_accuracy") && m1.containsKey("maj_at_k_accuracy"));
+        assertEquals(2, Files.readAllLines(run.metrics()).size());
+
+        List<String> skipped = new ArrayList<>();
+        tinyRise(dir).listener(new IterationListener() {
+            @Override
+            public void onStageSkipped(int iteration, String stage) {
+                skipped.add(iteration + ":" + stage);
+            }
+        }).build().run();
+        assertEquals(List.of("0:evaluate", "1:iteration"), skipped, "a finished run is not redone");
+    }
+
+    @Test
+    void unimprovedTurnsGetTheLowerRewardWeight() throws IOException {
+        Rise rise = tinyRise(tmp.resolve("w")).includeUnimprovedTurns(true).weightTemperature(0.4).build();
+        RiseTurn improved = new RiseTurn("a", 1, "p ", List.of("x", "y"), List.of(false, true), 1, "x", false, true);
+        RiseTurn notImproved = new RiseTurn("b", 1, "q ", List.of("z"), List.of(false), 0, "z", false, false);
+        List<SftExample> examples = rise.trainingExamples(List.of(improved, notImproved));
+        assertEquals(2, examples.size());
+        assertEquals("y", examples.get(0).completion());
+        assertEquals(1.0, examples.get(0).weight(), 1e-12);
+        assertEquals(Math.exp(-1 / 0.4), examples.get(1).weight(), 1e-12);
+    }
+
+    @Test
+    void riseRejectsFeedbackOutsideTheAlphabet() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> tinyRise(tmp.resolve("bad")).feedback(" Please, again. ").build());
+        assertTrue(e.getMessage().contains("feedback"), e.getMessage());
+    }
+
+    @Test
+    void scoreRunsStageOneThenStageTwoAndReportsTheSelfCorrectionDeltas() throws IOException {
+        Path dir = tmp.resolve("score");
+        RunResult r = Score.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
+                .evalQuestions(split.test()).verifier(parity).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12)
+                .majorityVote(0, 1.0).temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4))
+                .progressBar(false).runDirectory(dir).build().run();
+        RunDirectory run = new RunDirectory(dir);
+        assertEquals(3, r.iterations().size());
+        for (int t = 1; t <= 2; t++) {
+            List<ScoreRollout> rollouts = JsonlReader.readAll(run.samples(t), ScoreRollout.class);
+            assertEquals(6 * 2, rollouts.size());
+            for (ScoreRollout x : rollouts) {
+                assertEquals(x.firstPrompt() + x.first() + Score.DEFAULT_INSTRUCTION, x.secondPrompt());
+            }
+            Map<?, ?> training = run.readJson(run.training(t), Map.class);
+            assertEquals(t, training.get("stage"));
+            Map<?, ?> means = (Map<?, ?>) training.get("means");
+            assertTrue(means.containsKey("attempt1/kl") && means.containsKey("attempt2/kl"));
+            assertEquals(t == 2, means.containsKey("attempt2/rewards/first_attempt"), "the bonus is stage II's");
+        }
+        Map<String, Object> m = r.iterations().get(2);
+        double d = ((Number) m.get("acc_t2")).doubleValue() - ((Number) m.get("acc_t1")).doubleValue();
+        assertEquals(d, ((Number) m.get("delta_t1_t2")).doubleValue(), 1e-12);
+        assertEquals(d, ((Number) m.get("delta_i_to_c")).doubleValue() - ((Number) m.get("delta_c_to_i")).doubleValue(),
+                1e-12);
+        assertEquals(m.get("test_accuracy"), m.get("acc_t1"), "turn 1 of the conversation is the greedy answer");
+    }
+}
