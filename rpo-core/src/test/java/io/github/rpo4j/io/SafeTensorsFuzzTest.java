@@ -60,7 +60,7 @@ class SafeTensorsFuzzTest {
         long claimedLength;
         if (fuzz.random().nextInt(4) == 0) {
             header = java.util.Arrays.copyOfRange(seed, 8, 8 + headerLength);
-            long[] lies = {fuzz.random().nextLong(), Long.MAX_VALUE, -1L, SafeTensors.MAX_HEADER_BYTES + 1,
+            long[] lies = {fuzz.random().nextLong(), Long.MAX_VALUE, -1L, 0L, 1L, SafeTensors.MAX_HEADER_BYTES + 1,
                     headerLength + 1 + fuzz.random().nextInt(64), Math.max(0, headerLength - 1 - fuzz.random().nextInt(8))};
             claimedLength = lies[fuzz.random().nextInt(lies.length)];
         } else {
