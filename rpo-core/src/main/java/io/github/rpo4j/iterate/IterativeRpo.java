@@ -86,6 +86,10 @@ public final class IterativeRpo {
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
     public RunResult run() throws IOException {
         long runStart = System.nanoTime();
+        List<Path> leftovers = run.removeLeftovers();
+        if (!leftovers.isEmpty()) {
+            LOG.info("removed {} unfinished write(s) of an interrupted run: {}", leftovers.size(), leftovers);
+        }
         run.writeJson(run.config(), s.describe());
         List<Map<String, Object>> all = new ArrayList<>();
 
