@@ -2,6 +2,7 @@ package io.github.rpo4j.examples;
 
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.Method;
+import io.github.rpo4j.iterate.OverlongPolicy;
 import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.train.TrainingSettings;
 import picocli.CommandLine.Option;
@@ -68,12 +69,18 @@ final class IterateOptions {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Option(names = "--overlong-prompts", defaultValue = "SKIP", description = "SKIP (drop questions whose prompt "
+            + "does not fit the model's context, counted in metrics as skipped_overlong_questions) or ERROR "
+            + "(refuse to start) (default: ${DEFAULT-VALUE}).")
+    OverlongPolicy overlongPrompts;
+
     /** Applies these flags to a builder. */
     IterativeRpo.Builder apply(IterativeRpo.Builder b) {
         TrainingSettings training = TrainingSettings.defaults(lr).withEpochs(epochs).withBatch(batch, microBatch);
         return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
                 .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).beta(beta).alpha(alpha)
                 .nllNormalization(nllNormalization).includeGoldChain(goldChain).training(training)
-                .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress);
+                .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress)
+                .overlongPrompts(overlongPrompts);
     }
 }

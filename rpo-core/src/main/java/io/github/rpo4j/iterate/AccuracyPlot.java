@@ -1,9 +1,8 @@
 package io.github.rpo4j.iterate;
 
+import io.github.rpo4j.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
@@ -34,9 +33,7 @@ final class AccuracyPlot {
         if (k > 0) {
             chart.addSeries("majority vote (k=" + k + ")", x, majority);
         }
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Path written = tmp.resolveSibling(tmp.getFileName() + ".png"); // XChart appends the extension
-        Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // Rendered in memory and published through AtomicFiles, so a crash never leaves a truncated image.
+        AtomicFiles.writeBytes(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -13,6 +13,13 @@ public interface IterationListener {
     default void onStageSkipped(int iteration, String stage) {
     }
 
+    /**
+     * Training of iteration {@code iteration} finished optimiser step {@code step} (1-based) with these
+     * metrics; the model in memory has been updated, nothing of the iteration is on disk yet.
+     */
+    default void onTrainingStep(int iteration, int step, Map<String, Double> metrics) {
+    }
+
     /** A model was evaluated: the object also written to metrics.jsonl. */
     default void onEvaluated(int iteration, Map<String, Object> metrics) {
     }

@@ -21,6 +21,7 @@ import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.PreferenceTrainer;
 import io.github.rpo4j.train.SftExample;
 import io.github.rpo4j.train.SftTrainer;
+import io.github.rpo4j.train.TrainingLoop;
 import io.github.rpo4j.train.TrainingReport;
 import io.github.rpo4j.train.TrainingSettings;
 import java.io.BufferedReader;
@@ -85,6 +86,10 @@ public final class IterativeRpo {
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
     public RunResult run() throws IOException {
         long runStart = System.nanoTime();
+        List<Path> leftovers = run.removeLeftovers();
+        if (!leftovers.isEmpty()) {
+            LOG.info("removed {} unfinished write(s) of an interrupted run: {}", leftovers.size(), leftovers);
+        }
         run.writeJson(run.config(), s.describe());
         List<Map<String, Object>> all = new ArrayList<>();
 
@@ -240,7 +245,8 @@ public final class IterativeRpo {
             listeners(t, "train");
             PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
                     : PreferenceLoss.dpo(s.beta);
-            report = new PreferenceTrainer(student, s.tokenizer, ts, loss).train(pairs.pairs(), "iter " + t + " train");
+            report = new PreferenceTrainer(student, s.tokenizer, ts, loss).train(pairs.pairs(), "iter " + t + " train",
+                    stepListener(t));
         } else {
             listeners(t, "pairs");
             List<SftExample> kept = keptCorrect(t, samples, info);
@@ -249,7 +255,7 @@ public final class IterativeRpo {
             }
             listeners(t, "train");
             report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
-                    .train(kept, "iter " + t + " train");
+                    .train(kept, "iter " + t + " train", stepListener(t));
         }
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("steps", report.steps());
@@ -259,6 +265,10 @@ public final class IterativeRpo {
         info.putAll(report.means());
         ModelDirectory.save(run.model(t), student, s.tokenizer);
         return student;
+    }
+
+    private TrainingLoop.StepListener stepListener(int t) {
+        return (step, metrics) -> s.listeners.forEach(l -> l.onTrainingStep(t, step, metrics));
     }
 
     private PairBuilder.Result pairStage(int t, List<ScoredSample> samples) throws IOException {
@@ -328,6 +338,7 @@ public final class IterativeRpo {
         m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
         m.put("train_pairs", info.getOrDefault("train_pairs", null));
         m.put("seconds", (System.nanoTime() - start) / 1e9);
+        m.put("skipped_overlong_questions", s.skippedOverlongQuestions);
         m.put("greedy_correct", e.greedyCorrectIds());
         info.forEach(m::putIfAbsent);
         run.writeJson(run.evaluation(t), m);
@@ -406,6 +417,8 @@ public final class IterativeRpo {
         private boolean progressBar = true;
         private int sampleChunkQuestions = 32;
         private int evalChunkQuestions = 64;
+        private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
+        private int skippedOverlongQuestions;
         private final List<IterationListener> listeners = new ArrayList<>();
 
         /** The starting model M0 and its tokenizer, in memory. */
@@ -545,6 +558,16 @@ public final class IterativeRpo {
             return this;
         }
 
+        /**
+         * What to do with a question whose formatted prompt leaves no room for a single new token in the
+         * model's context (default {@link OverlongPolicy#SKIP}: drop it, log the count, and report it in
+         * every evaluation as {@code skipped_overlong_questions}).
+         */
+        public Builder overlongPrompts(OverlongPolicy policy) {
+            this.overlongPrompts = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
         public Builder listener(IterationListener l) {
             this.listeners.add(l);
             return this;
@@ -585,16 +608,57 @@ public final class IterativeRpo {
             for (Question q : trainQuestions) {
                 require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
             }
+            if (modelDirectory == null) {
+                checkPromptLengths(); // before the run directory is touched, when the model is at hand
+            }
             RunDirectory run = RunDirectory.prepare(runDirectory);
             if (modelDirectory != null) {
                 ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
                 model = loaded.model();
                 tokenizer = loaded.tokenizer();
+                checkPromptLengths();
             } else if (ModelDirectory.isComplete(run.model(0))) {
                 // Resuming: the run's own copy of M0 is the starting model.
                 LOG.info("resuming in {}", run.root());
             }
             return new IterativeRpo(this, run);
+        }
+
+        /** Applies the overlong-prompt policy to both question lists, before any sampling can fail on them. */
+        private void checkPromptLengths() {
+            int context = model.config().contextLength();
+            List<Question> train = withinContext(trainQuestions, "trainQuestions", context);
+            List<Question> eval = withinContext(evalQuestions, "evalQuestions", context);
+            skippedOverlongQuestions = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
+            if (skippedOverlongQuestions > 0) {
+                LOG.warn("skipping {} question(s) whose prompt does not fit the context of {} tokens "
+                        + "({} training, {} evaluation)", skippedOverlongQuestions, context,
+                        trainQuestions.size() - train.size(), evalQuestions.size() - eval.size());
+            }
+            require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of " + context
+                    + " tokens; every one is longer");
+            require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of " + context
+                    + " tokens; every one is longer");
+            trainQuestions = train;
+            evalQuestions = eval;
+        }
+
+        private List<Question> withinContext(List<Question> questions, String setting, int context) {
+            List<Question> kept = new ArrayList<>();
+            for (Question q : questions) {
+                int length = tokenizer.encode(format.prompt(q)).length;
+                // Generation needs the prompt plus at least one new token inside the context.
+                if (length + 1 <= context) {
+                    kept.add(q);
+                } else if (overlongPrompts == OverlongPolicy.ERROR) {
+                    throw new IllegalArgumentException(setting + ": question \"" + q.id() + "\" has a prompt of "
+                            + length + " tokens, which leaves no room for a new token in the model's context of "
+                            + context + " (overlongPrompts(SKIP) drops such questions)");
+                } else {
+                    LOG.debug("skipping question {}: prompt of {} tokens, context {}", q.id(), length, context);
+                }
+            }
+            return List.copyOf(kept);
         }
 
         private static void require(boolean ok, String setting, String expected) {
@@ -621,6 +685,7 @@ public final class IterativeRpo {
             c.put("majority_k", majorityK);
             c.put("majority_temperature", majorityTemperature);
             c.put("seed", seed);
+            c.put("overlong_prompts", overlongPrompts.name());
             c.put("train_questions", trainQuestions.size());
             c.put("eval_questions", evalQuestions.size());
             c.put("prompt_separator", format.separator());

@@ -4,8 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.rpo4j.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The files of one run. Every stage of every iteration lands here, written aside and renamed into
@@ -28,6 +34,15 @@ import java.nio.file.Path;
 public final class RunDirectory {
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Names of unfinished writes: AtomicFiles' {@code .NAME.tmp-HEX} files and {@code NAME.tmp-HEX} directories,
+     * JsonlWriter's {@code .NAME.UUID.tmp} files.
+     */
+    private static final Pattern UNFINISHED = Pattern.compile(
+            ".+\\.tmp-[0-9a-f]{12}|\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+    /** A directory publishDirectory set aside while replacing it: {@code NAME.old-HEX}. */
+    private static final Pattern SET_ASIDE = Pattern.compile("(.+)\\.old-[0-9a-f]{12}");
 
     private final Path root;
 
@@ -53,6 +68,49 @@ public final class RunDirectory {
             throw new IOException("the run directory " + root + " is not writable: " + e.getMessage(), e);
         }
         return new RunDirectory(root);
+    }
+
+    /**
+     * Removes what a killed process left of unfinished writes in the run's top directory and its iteration
+     * directories, which can be as large as a whole checkpoint. A directory that was set aside while being
+     * replaced is put back when its replacement never arrived, and deleted otherwise. Only one process may
+     * use a run directory at a time; this would delete another live process's temporary files.
+     *
+     * @return the paths removed or put back
+     */
+    public List<Path> removeLeftovers() throws IOException {
+        List<Path> directories = new ArrayList<>(List.of(root));
+        try (DirectoryStream<Path> iterations = Files.newDirectoryStream(root, "iter-*")) {
+            iterations.forEach(p -> {
+                if (Files.isDirectory(p)) {
+                    directories.add(p);
+                }
+            });
+        }
+        List<Path> handled = new ArrayList<>();
+        for (Path directory : directories) {
+            List<Path> entries = new ArrayList<>();
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
+                children.forEach(entries::add);
+            }
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                Matcher aside = SET_ASIDE.matcher(name);
+                if (aside.matches()) {
+                    Path original = entry.resolveSibling(aside.group(1));
+                    if (Files.exists(original)) {
+                        AtomicFiles.deleteRecursively(entry);
+                    } else {
+                        Files.move(entry, original, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    handled.add(entry);
+                } else if (UNFINISHED.matcher(name).matches()) {
+                    AtomicFiles.deleteRecursively(entry);
+                    handled.add(entry);
+                }
+            }
+        }
+        return handled;
     }
 
     public Path root() {

@@ -139,8 +139,14 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
             int inner = n.hasNonNull("n_inner") ? integer(n, "n_inner", null) : 4 * width;
             double eps = n.hasNonNull("layer_norm_epsilon") ? n.get("layer_norm_epsilon").asDouble() : 1e-5;
             boolean tie = !n.has("tie_word_embeddings") || n.get("tie_word_embeddings").asBoolean();
-            return new ModelConfig(family, vocab, ctx, integer(n, "n_layer", null), width, heads, heads, inner, eps,
-                    10000, tie, eos);
+            positive(vocab, "vocab_size");
+            positive(width, "n_embd");
+            positive(heads, "n_head");
+            positive(ctx, "n_positions");
+            positive(inner, "n_inner");
+            divides(heads, "n_head", width, "n_embd");
+            int layers = positive(integer(n, "n_layer", null), "n_layer");
+            return new ModelConfig(family, vocab, ctx, layers, width, heads, heads, inner, eps, 10000, tie, eos);
         }
         int width = integer(n, "hidden_size", null);
         int heads = integer(n, "num_attention_heads", null);
@@ -148,9 +154,33 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         double eps = n.hasNonNull("rms_norm_eps") ? n.get("rms_norm_eps").asDouble() : 1e-6;
         double theta = n.hasNonNull("rope_theta") ? n.get("rope_theta").asDouble() : 10000;
         boolean tie = n.has("tie_word_embeddings") && n.get("tie_word_embeddings").asBoolean();
-        return new ModelConfig(family, vocab, integer(n, "max_position_embeddings", null),
-                integer(n, "num_hidden_layers", null), width, heads, kv, integer(n, "intermediate_size", null), eps,
-                theta, tie, eos);
+        positive(vocab, "vocab_size");
+        positive(width, "hidden_size");
+        positive(heads, "num_attention_heads");
+        positive(kv, "num_key_value_heads");
+        divides(heads, "num_attention_heads", width, "hidden_size");
+        divides(kv, "num_key_value_heads", heads, "num_attention_heads");
+        if ((width / heads) % 2 != 0) {
+            throw new IllegalArgumentException("field \"hidden_size\" / \"num_attention_heads\" = " + width / heads
+                    + " must be even for rotary position embeddings");
+        }
+        return new ModelConfig(family, vocab, positive(integer(n, "max_position_embeddings", null), "max_position_embeddings"),
+                positive(integer(n, "num_hidden_layers", null), "num_hidden_layers"), width, heads, kv,
+                positive(integer(n, "intermediate_size", null), "intermediate_size"), eps, theta, tie, eos);
+    }
+
+    private static int positive(int value, String field) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be > 0, got " + value);
+        }
+        return value;
+    }
+
+    private static void divides(int divisor, String divisorField, int value, String valueField) {
+        if (value % divisor != 0) {
+            throw new IllegalArgumentException("field \"" + divisorField + "\" = " + divisor + " must divide field \""
+                    + valueField + "\" = " + value);
+        }
     }
 
     private static String text(JsonNode n, String field) {

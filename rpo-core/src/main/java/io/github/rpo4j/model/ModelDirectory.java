@@ -47,10 +47,24 @@ public final class ModelDirectory {
         });
     }
 
-    /** Whether {@code dir} holds a complete model directory. */
+    /**
+     * Whether {@code dir} holds a complete model directory: all three files exist, config.json parses, and
+     * the weights file's header is valid and accounts for exactly the file's size. A directory whose weights
+     * were truncated or whose config is damaged is not complete, so a run never resumes from it.
+     */
     public static boolean isComplete(Path dir) {
-        return Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve(WEIGHTS))
-                && Files.isRegularFile(dir.resolve(Tokenizer.FILE_NAME));
+        if (!Files.isRegularFile(dir.resolve(CONFIG)) || !Files.isRegularFile(dir.resolve(WEIGHTS))
+                || !Files.isRegularFile(dir.resolve(Tokenizer.FILE_NAME))) {
+            return false;
+        }
+        try {
+            ModelConfig.read(dir.resolve(CONFIG));
+            SafeTensors.readHeader(dir.resolve(WEIGHTS));
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("{} is not a usable model directory: {}", dir, e.getMessage());
+            return false;
+        }
     }
 
     /** Loads the model and tokenizer of a directory; errors name the file, field or tensor at fault. */

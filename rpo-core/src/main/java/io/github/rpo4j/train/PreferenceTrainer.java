@@ -64,8 +64,18 @@ public final class PreferenceTrainer {
         return trainPrepared(prepare(pairs), label);
     }
 
+    /** As {@link #train(List, String)}, calling {@code listener} after every optimiser step. */
+    public TrainingReport train(List<PreferencePair> pairs, String label, TrainingLoop.StepListener listener) {
+        return trainPrepared(prepare(pairs), label, listener);
+    }
+
     /** Trains on pairs whose reference log-probs are already known (e.g. read back after a restart). */
     public TrainingReport trainPrepared(List<TokenizedPair> pairs, String label) {
+        return trainPrepared(pairs, label, (step, metrics) -> { });
+    }
+
+    /** As {@link #trainPrepared(List, String)}, calling {@code listener} after every optimiser step. */
+    public TrainingReport trainPrepared(List<TokenizedPair> pairs, String label, TrainingLoop.StepListener listener) {
         int context = model.config().contextLength();
         return TrainingLoop.run(model, pairs, TokenizedPair::length, settings, (micro, share) -> {
             int n = micro.size();
@@ -97,6 +107,6 @@ public final class PreferenceTrainer {
             }
             logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
             return new LinkedHashMap<>(r.metrics());
-        }, label);
+        }, label, listener);
     }
 }

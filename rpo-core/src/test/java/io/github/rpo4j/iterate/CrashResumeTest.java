@@ -1,0 +1,184 @@
+package io.github.rpo4j.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.model.ModelDirectory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills a real run process with SIGKILL at every kind of stage boundary and inside stages, reruns the same
+ * command each time, and checks that every rerun continues where the last one stopped and that the run
+ * finishes with the metrics of a run that was never interrupted.
+ */
+class CrashResumeTest {
+
+    /** A killed attempt that never reaches its stop point fails the test instead of hanging the build. */
+    private static final long ATTEMPT_TIMEOUT_SECONDS = 120;
+
+    @TempDir
+    Path tmp;
+
+    /** What one attempt printed and how it ended. */
+    private record Attempt(List<String> lines, boolean killed, int exitCode) {
+        boolean printed(String line) {
+            return lines.contains(line);
+        }
+
+        Set<String> sampled(int iteration) {
+            return lines.stream().filter(l -> l.startsWith("SAMPLED " + iteration + " "))
+                    .map(l -> l.substring(l.lastIndexOf(' ') + 1)).collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void aRunKilledAtEveryStageFinishesWithTheMetricsOfAnUninterruptedRun() throws Exception {
+        RunResult straight = TinyRuns.preference(tmp.resolve("straight"), TinyRuns.PARITY).build().run();
+
+        Path dir = tmp.resolve("killed");
+        RunDirectory run = new RunDirectory(dir);
+        List<Question> train = TinyRuns.train();
+        Set<String> firstChunk = train.subList(0, TinyRuns.SAMPLE_CHUNK).stream().map(Question::id)
+                .collect(Collectors.toSet());
+
+        // Mid-sampling: the first chunk of questions is on disk, the rest is not.
+        Attempt a = attempt(dir, "1 sampling");
+        assertTrue(Files.exists(run.evaluation(0)) && Files.notExists(run.samples(1)));
+        assertEquals(TinyRuns.SAMPLE_CHUNK * TinyRuns.SAMPLES_PER_QUESTION, nonBlankLines(run.partialSamples(1)));
+        assertEquals(firstChunk, a.sampled(1).stream().filter(firstChunk::contains).collect(Collectors.toSet()));
+
+        // The rerun samples only the questions the killed attempt had not finished, then stops after the pairs.
+        a = attempt(dir, "1 pairs-written");
+        assertTrue(a.printed("SKIPPED 0 evaluate"));
+        assertTrue(a.sampled(1).stream().noneMatch(firstChunk::contains), "finished questions were sampled again: "
+                + a.sampled(1));
+        assertFalse(a.sampled(1).isEmpty());
+        assertTrue(Files.exists(run.samples(1)) && Files.notExists(run.partialSamples(1)) && Files.exists(run.pairs(1)));
+        assertTrue(Files.notExists(run.training(1)) && Files.notExists(run.model(1)));
+
+        // Mid-training: one optimiser step happened in memory only.
+        a = attempt(dir, "1 trained-one-step");
+        assertTrue(a.printed("SKIPPED 1 sample") && a.sampled(1).isEmpty());
+        assertTrue(Files.notExists(run.training(1)) && Files.notExists(run.model(1)));
+
+        // After the checkpoint: training restarted from M0 and its result was published.
+        a = attempt(dir, "1 checkpointed");
+        assertTrue(a.printed("STAGE 1 train"));
+        assertTrue(ModelDirectory.isComplete(run.model(1)) && Files.exists(run.training(1)));
+        assertTrue(Files.notExists(run.evaluation(1)));
+
+        // Mid-evaluation: the checkpoint is reused, the evaluation is not yet written.
+        a = attempt(dir, "1 evaluating");
+        assertTrue(a.printed("SKIPPED 1 train") && !a.printed("STAGE 1 train"));
+        assertTrue(Files.notExists(run.evaluation(1)));
+        assertEquals(1, nonBlankLines(run.metrics()));
+
+        // Mid-sampling again, in the second iteration, which samples from the M1 read back from disk.
+        a = attempt(dir, "2 sampling");
+        assertTrue(Files.exists(run.evaluation(1)) && Files.notExists(run.samples(2)));
+        assertEquals(2, nonBlankLines(run.metrics()));
+
+        a = attempt(dir, "");
+        assertEquals(0, a.exitCode(), "the final attempt failed: " + a.lines());
+        assertTrue(a.printed("FINISHED") && a.printed("SKIPPED 1 iteration"));
+
+        List<Map<String, Object>> metrics = readMetrics(run.metrics());
+        assertEquals(3, metrics.size());
+        for (int t = 0; t <= 2; t++) {
+            Map<String, Object> expected = straight.iterations().get(t);
+            assertEquals(t, ((Number) metrics.get(t).get("iteration")).intValue());
+            for (String key : List.of("test_accuracy", "maj_at_k_accuracy", "sample_accuracy", "train_pairs")) {
+                assertEquals(expected.get(key), metrics.get(t).get(key), key + " of iteration " + t);
+            }
+        }
+        assertEquals(List.of(), leftovers(dir), "temporary files were left behind");
+    }
+
+    /** Runs the child to its stop point and kills it there, or (with no stop point) to the end. */
+    private Attempt attempt(Path dir, String stopAt) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+                "-Dorg.bytedeco.javacpp.maxbytes=1G", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path"), CrashableRun.class.getName(), dir.toString());
+        pb.environment().put(CrashableRun.STOP_AT, stopAt);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Path log = tmp.resolve("child-" + System.nanoTime() + ".log");
+        pb.redirectError(log.toFile());
+        Process child = pb.start();
+        List<String> lines = new ArrayList<>();
+        boolean killed = false;
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!child.waitFor(ATTEMPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
+            }
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                lines.add(line);
+                if (line.startsWith("STOPPED ")) {
+                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks, no flushing
+                    killed = true;
+                    break;
+                }
+            }
+        }
+        int exit = child.waitFor();
+        watchdog.interrupt();
+        if (!stopAt.isEmpty() && !killed) {
+            fail("attempt stopping at \"" + stopAt + "\" ended (exit " + exit + ") without reaching it; output "
+                    + lines + "; stderr:\n" + Files.readString(log));
+        }
+        if (stopAt.isEmpty() && exit != 0) {
+            fail("the final attempt exited with " + exit + "; stderr:\n" + Files.readString(log));
+        }
+        return new Attempt(lines, killed, exit);
+    }
+
+    private static long nonBlankLines(Path file) throws IOException {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.filter(l -> !l.isBlank()).count();
+        }
+    }
+
+    private static List<Map<String, Object>> readMetrics(Path file) throws IOException {
+        return JsonlReader.readAll(file, rec -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = RunDirectory.JSON.convertValue(rec.json(), Map.class);
+            return m;
+        });
+    }
+
+    /** Temporary files and directories of AtomicFiles, JsonlWriter and publishDirectory. */
+    private static List<Path> leftovers(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            return paths.filter(p -> p.getFileName().toString().contains(".tmp")
+                    || p.getFileName().toString().contains(".old-")).collect(Collectors.toList());
+        }
+    }
+}
