@@ -21,8 +21,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.github.rpo4j.benchmarks.Throughput [S] [M] [L]}
  * (all three when none are named). Prints one JSON line per configuration. System properties:
- * {@code -Dtrain.steps=N} timed training steps (default 10, as the peer), {@code -Dsgemm.peak=false}
- * to skip the sgemm-peak measurement, and the thread limits of {@link ThreadSettings}.
+ * {@code -Dtrain.steps=N} timed training steps (default 10, as the peer), {@code -Dsampling=false} to time
+ * training only, {@code -Dsgemm.peak=false} to skip the sgemm-peak measurement, and the thread limits of {@link ThreadSettings}.
  */
 public final class Throughput {
 
@@ -65,6 +65,10 @@ public final class Throughput {
 
     public static void main(String[] args) {
         ThreadSettings.applyFromSystemProperties();
+        if (System.getenv("OMP_NUM_THREADS") == null) {
+            // Measured in docs/benchmarks.md: on 2 cores one OpenMP thread was several times faster.
+            System.err.println("OMP_NUM_THREADS is unset; OMP_NUM_THREADS=1 is recommended (docs/benchmarks.md)");
+        }
         int steps = Integer.getInteger("train.steps", 10);
         List<Size> sizes = new ArrayList<>();
         for (String a : args) {
@@ -102,15 +106,6 @@ public final class Throughput {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         double trainTokensPerSecond = (double) tokens * steps / trainSeconds;
 
-        Sampler sampler = new Sampler(model, generated -> "", -1);
-        SamplingSettings settings = SamplingSettings.sampling(TEMPERATURE, NEW_TOKENS, 1);
-        sampler.generate(randomPrompts(random, size.vocab), 1, settings); // warm-up
-        List<int[]> prompts = randomPrompts(random, size.vocab);
-        long s0 = System.nanoTime();
-        sampler.generate(prompts, 1, settings);
-        double sampleSeconds = (System.nanoTime() - s0) / 1e9;
-        double sampleTokensPerSecond = (double) SAMPLE_PROMPTS * NEW_TOKENS / sampleSeconds;
-
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", size.name());
         out.put("V", size.vocab);
@@ -123,7 +118,9 @@ public final class Throughput {
         out.put("train_steps", steps);
         out.put("train_tokens_per_s", Math.round(trainTokensPerSecond));
         out.put("train_ms_per_step", trainSeconds * 1000 / steps);
-        out.put("sample_tokens_per_s", Math.round(sampleTokensPerSecond));
+        if (Boolean.parseBoolean(System.getProperty("sampling", "true"))) {
+            out.put("sample_tokens_per_s", Math.round(sampleTokensPerSecond(model, size, random)));
+        }
         // The usual 6 N D estimate: forward 2 N D, backward 4 N D (attention scores not counted).
         double trainGflops = 6.0 * params * trainTokensPerSecond / 1e9;
         out.put("train_model_gflops", trainGflops);
@@ -133,6 +130,18 @@ public final class Throughput {
         }
         out.putAll(ThreadSettings.describe());
         return out;
+    }
+
+    /** One warm-up call, then one timed call: 32 prompts x 96 new tokens at temperature 0.8, no end token. */
+    static double sampleTokensPerSecond(TransformerLM model, Size size, Random random) {
+        Sampler sampler = new Sampler(model, generated -> "", -1);
+        SamplingSettings settings = SamplingSettings.sampling(TEMPERATURE, NEW_TOKENS, 1);
+        sampler.generate(randomPrompts(random, size.vocab), 1, settings);
+        List<int[]> prompts = randomPrompts(random, size.vocab);
+        long s0 = System.nanoTime();
+        sampler.generate(prompts, 1, settings);
+        double sampleSeconds = (System.nanoTime() - s0) / 1e9;
+        return (double) SAMPLE_PROMPTS * NEW_TOKENS / sampleSeconds;
     }
 
     static void trainStep(TransformerLM model, AdamW opt, int[] ids, int[] targets, Size size) {
