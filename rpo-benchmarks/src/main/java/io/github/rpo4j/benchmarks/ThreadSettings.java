@@ -1,0 +1,42 @@
+package io.github.rpo4j.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The native thread settings a benchmark runs under, and the system properties that change them.
+ *
+ * <p>OpenMP (ND4J's elementwise and reduction loops) and OpenBLAS (its matrix products) read
+ * OMP_NUM_THREADS when the native library loads, so that one can only be set on the command
+ * line. ND4J's own limits can be changed at run time: {@code -Drpo.maxThreads=N} and
+ * {@code -Drpo.maxMasterThreads=N} apply them before anything is measured.
+ */
+final class ThreadSettings {
+
+    private ThreadSettings() {
+    }
+
+    /** Applies the ND4J limits given as system properties, if any. */
+    static void applyFromSystemProperties() {
+        Integer max = Integer.getInteger("rpo.maxThreads");
+        if (max != null) {
+            Nd4j.getEnvironment().setMaxThreads(max);
+        }
+        Integer master = Integer.getInteger("rpo.maxMasterThreads");
+        if (master != null) {
+            Nd4j.getEnvironment().setMaxMasterThreads(master);
+        }
+    }
+
+    /** The settings in effect, for printing next to the numbers they produced. */
+    static Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String omp = System.getenv("OMP_NUM_THREADS");
+        m.put("omp_num_threads", omp == null ? "unset" : omp);
+        m.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
+        m.put("nd4j_max_master_threads", Nd4j.getEnvironment().maxMasterThreads());
+        m.put("cpus", Runtime.getRuntime().availableProcessors());
+        return m;
+    }
+}

@@ -1,0 +1,169 @@
+package io.github.rpo4j.benchmarks;
+
+import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingSettings;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.optim.AdamW;
+import io.github.rpo4j.tensor.Ops;
+import io.github.rpo4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * End-to-end tokens per second of a GPT-2 family model on the same work as the PyTorch peer
+ * (shared/anchors/torch_tiny_gpt.py): an AdamW training step over batch x context random tokens,
+ * and batched sampling of 32 prompts x 96 new tokens with a KV cache.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.github.rpo4j.benchmarks.Throughput [S] [M] [L]}
+ * (all three when none are named). Prints one JSON line per configuration. System properties:
+ * {@code -Dtrain.steps=N} timed training steps (default 10, as the peer), {@code -Dsampling=false} to time
+ * training only, {@code -Dsgemm.peak=false} to skip the sgemm-peak measurement, and the thread limits of {@link ThreadSettings}.
+ */
+public final class Throughput {
+
+    /** The peer's configurations: vocabulary, context, layers, width, heads, training batch. */
+    enum Size {
+        S(64, 128, 4, 128, 4, 16),
+        M(64, 256, 6, 256, 8, 8),
+        L(512, 256, 8, 512, 8, 8);
+
+        final int vocab;
+        final int context;
+        final int layers;
+        final int width;
+        final int heads;
+        final int batch;
+
+        Size(int vocab, int context, int layers, int width, int heads, int batch) {
+            this.vocab = vocab;
+            this.context = context;
+            this.layers = layers;
+            this.width = width;
+            this.heads = heads;
+            this.batch = batch;
+        }
+
+        ModelConfig config() {
+            return ModelConfig.gpt2(vocab, context, layers, width, heads);
+        }
+    }
+
+    static final int WARMUP_STEPS = 3;
+    static final int SAMPLE_PROMPTS = 32;
+    static final int PROMPT_TOKENS = 16;
+    static final int NEW_TOKENS = 96;
+    static final double TEMPERATURE = 0.8;
+    static final double LEARNING_RATE = 1e-3;
+
+    private Throughput() {
+    }
+
+    public static void main(String[] args) {
+        ThreadSettings.applyFromSystemProperties();
+        if (System.getenv("OMP_NUM_THREADS") == null) {
+            // Measured in docs/benchmarks.md: on 2 cores one OpenMP thread was several times faster.
+            System.err.println("OMP_NUM_THREADS is unset; OMP_NUM_THREADS=1 is recommended (docs/benchmarks.md)");
+        }
+        int steps = Integer.getInteger("train.steps", 10);
+        List<Size> sizes = new ArrayList<>();
+        for (String a : args) {
+            sizes.add(Size.valueOf(a.toUpperCase(java.util.Locale.ROOT)));
+        }
+        if (sizes.isEmpty()) {
+            sizes = List.of(Size.values());
+        }
+        Double peak = null;
+        if (Boolean.parseBoolean(System.getProperty("sgemm.peak", "true")) && sizes.contains(Size.L)) {
+            peak = SgemmPeak.peak();
+        }
+        for (Size size : sizes) {
+            System.out.println(Json.line(measure(size, steps, peak)));
+        }
+    }
+
+    static Map<String, Object> measure(Size size, int steps, Double sgemmPeakGflops) {
+        ModelConfig config = size.config();
+        TransformerLM model = TransformerLM.initialize(config, 0, DataType.FLOAT);
+        long params = model.parameterCount();
+        Random random = new Random(0);
+
+        int tokens = size.batch * size.context;
+        int[] ids = randomIds(random, tokens, size.vocab);
+        int[] targets = randomIds(random, tokens, size.vocab);
+        AdamW opt = new AdamW(model.parameters(), AdamW.Settings.defaults());
+        for (int i = 0; i < WARMUP_STEPS; i++) {
+            trainStep(model, opt, ids, targets, size);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            trainStep(model, opt, ids, targets, size);
+        }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        double trainTokensPerSecond = (double) tokens * steps / trainSeconds;
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("config", size.name());
+        out.put("V", size.vocab);
+        out.put("T", size.context);
+        out.put("L", size.layers);
+        out.put("d", size.width);
+        out.put("h", size.heads);
+        out.put("B", size.batch);
+        out.put("params", params);
+        out.put("train_steps", steps);
+        out.put("train_tokens_per_s", Math.round(trainTokensPerSecond));
+        out.put("train_ms_per_step", trainSeconds * 1000 / steps);
+        if (Boolean.parseBoolean(System.getProperty("sampling", "true"))) {
+            out.put("sample_tokens_per_s", Math.round(sampleTokensPerSecond(model, size, random)));
+        }
+        // The usual 6 N D estimate: forward 2 N D, backward 4 N D (attention scores not counted).
+        double trainGflops = 6.0 * params * trainTokensPerSecond / 1e9;
+        out.put("train_model_gflops", trainGflops);
+        if (sgemmPeakGflops != null) {
+            out.put("sgemm_peak_gflops", sgemmPeakGflops);
+            out.put("train_fraction_of_sgemm_peak", trainGflops / sgemmPeakGflops);
+        }
+        out.putAll(ThreadSettings.describe());
+        return out;
+    }
+
+    /** One warm-up call, then one timed call: 32 prompts x 96 new tokens at temperature 0.8, no end token. */
+    static double sampleTokensPerSecond(TransformerLM model, Size size, Random random) {
+        Sampler sampler = new Sampler(model, generated -> "", -1);
+        SamplingSettings settings = SamplingSettings.sampling(TEMPERATURE, NEW_TOKENS, 1);
+        sampler.generate(randomPrompts(random, size.vocab), 1, settings);
+        List<int[]> prompts = randomPrompts(random, size.vocab);
+        long s0 = System.nanoTime();
+        sampler.generate(prompts, 1, settings);
+        double sampleSeconds = (System.nanoTime() - s0) / 1e9;
+        return (double) SAMPLE_PROMPTS * NEW_TOKENS / sampleSeconds;
+    }
+
+    static void trainStep(TransformerLM model, AdamW opt, int[] ids, int[] targets, Size size) {
+        Tensor logits = model.forward(ids, size.batch, size.context);
+        Tensor loss = Ops.crossEntropy(logits, targets, -1);
+        loss.backward();
+        opt.step(LEARNING_RATE);
+    }
+
+    private static int[] randomIds(Random random, int n, int vocab) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = random.nextInt(vocab);
+        }
+        return ids;
+    }
+
+    private static List<int[]> randomPrompts(Random random, int vocab) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int p = 0; p < SAMPLE_PROMPTS; p++) {
+            prompts.add(randomIds(random, PROMPT_TOKENS, vocab));
+        }
+        return prompts;
+    }
+}
