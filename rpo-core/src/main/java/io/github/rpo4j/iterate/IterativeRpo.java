@@ -73,10 +73,12 @@ public final class IterativeRpo {
 
     private final Builder s;
     private final RunDirectory run;
+    private final RunBookkeeping books;
 
     private IterativeRpo(Builder s, RunDirectory run) {
         this.s = s;
         this.run = run;
+        this.books = new RunBookkeeping(run, s.listeners, LOG);
     }
 
     public static Builder builder() {
@@ -104,8 +106,8 @@ public final class IterativeRpo {
         for (int t = 1; t <= s.iterations; t++) {
             long iterStart = System.nanoTime();
             if (Files.exists(run.evaluation(t)) && ModelDirectory.isComplete(run.model(t))) {
-                listenersSkip(t, "iteration");
-                all.add(readMetrics(t));
+                books.skipped(t, "iteration");
+                all.add(books.readMetrics(t));
                 current = null; // loaded lazily when a later iteration needs it
                 continue;
             }
@@ -120,7 +122,7 @@ public final class IterativeRpo {
 
             TransformerLM next;
             if (ModelDirectory.isComplete(run.model(t))) {
-                listenersSkip(t, "train");
+                books.skipped(t, "train");
                 next = ModelDirectory.load(run.model(t)).model();
                 Map<?, ?> stats = run.readJson(run.pairStats(t), Map.class);
                 info.put("train_questions_used", stats.get("questionsUsed"));
@@ -133,7 +135,7 @@ public final class IterativeRpo {
             current = next;
             all.add(evaluateStage(t, current, info, iterStart));
         }
-        writePlot(all);
+        books.writePlot(all);
         return new RunResult(all, run.model(s.iterations), run.root());
     }
 
@@ -142,10 +144,10 @@ public final class IterativeRpo {
     private List<ScoredSample> sampleStage(int t, TransformerLM model) throws IOException {
         Path done = run.samples(t);
         if (Files.exists(done)) {
-            listenersSkip(t, "sample");
+            books.skipped(t, "sample");
             return JsonlReader.readAll(done, ScoredSample.class);
         }
-        listeners(t, "sample");
+        books.stage(t, "sample");
         Files.createDirectories(run.iteration(t));
         Map<String, List<ScoredSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
         // Rewrite the partial file with only whole questions, dropping a line cut off by a crash.
@@ -238,22 +240,22 @@ public final class IterativeRpo {
         TrainingReport report;
         TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
         if (s.method == Method.PREFERENCE) {
-            listeners(t, "pairs");
+            books.stage(t, "pairs");
             PairBuilder.Result pairs = pairStage(t, samples);
             info.put("train_questions_used", pairs.stats().questionsUsed());
             info.put("train_pairs", pairs.stats().pairs());
-            listeners(t, "train");
+            books.stage(t, "train");
             PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
                     : PreferenceLoss.dpo(s.beta);
             report = new PreferenceTrainer(student, s.tokenizer, ts, loss).train(pairs.pairs(), "iter " + t + " train",
                     stepListener(t));
         } else {
-            listeners(t, "pairs");
+            books.stage(t, "pairs");
             List<SftExample> kept = keptCorrect(t, samples, info);
             if (s.method == Method.REST_EM) {
                 student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time
             }
-            listeners(t, "train");
+            books.stage(t, "train");
             report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
                     .train(kept, "iter " + t + " train", stepListener(t));
         }
@@ -320,20 +322,14 @@ public final class IterativeRpo {
     private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
             throws IOException {
         if (Files.exists(run.evaluation(t))) {
-            listenersSkip(t, "evaluate");
-            return readMetrics(t);
+            books.skipped(t, "evaluate");
+            return books.readMetrics(t);
         }
-        listeners(t, "evaluate");
+        books.stage(t, "evaluate");
         Evaluation e = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
                 .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
                         s.seed + 1000L * t);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("iteration", t);
-        m.put("test_accuracy", e.greedyAccuracy());
-        m.put("test_accuracy_ci95", e.greedyCi95());
-        m.put("maj_at_k_accuracy", e.majorityAccuracy());
-        m.put("k", e.k());
-        m.put("test_questions", e.questions());
+        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, e);
         m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
         m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
         m.put("train_pairs", info.getOrDefault("train_pairs", null));
@@ -341,51 +337,15 @@ public final class IterativeRpo {
         m.put("skipped_overlong_questions", s.skippedOverlongQuestions);
         m.put("greedy_correct", e.greedyCorrectIds());
         info.forEach(m::putIfAbsent);
-        run.writeJson(run.evaluation(t), m);
-        rewriteMetrics();
         LOG.info("iteration {}: greedy accuracy {} (maj@{} {})", t, String.format("%.3f", e.greedyAccuracy()), e.k(),
                 String.format("%.3f", e.majorityAccuracy()));
-        s.listeners.forEach(l -> l.onEvaluated(t, m));
+        books.publishEvaluation(t, m);
         return m;
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> readMetrics(int t) throws IOException {
-        return run.readJson(run.evaluation(t), LinkedHashMap.class);
-    }
-
-    /** metrics.jsonl from every evaluation so far, without the per-question detail. */
-    private void rewriteMetrics() throws IOException {
-        List<Map<String, Object>> lines = new ArrayList<>();
-        for (int t = 0; Files.exists(run.evaluation(t)); t++) {
-            Map<String, Object> m = readMetrics(t);
-            m.remove("greedy_correct");
-            lines.add(m);
-        }
-        JsonlWriter.writeAtomically(run.metrics(), lines);
-    }
-
-    private void writePlot(List<Map<String, Object>> all) {
-        try {
-            AccuracyPlot.write(run.accuracyPlot(), all);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not write {}: {}", run.accuracyPlot(), e.toString());
-        }
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> castMap(Object o) {
         return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
-
-    private void listeners(int t, String stage) {
-        LOG.info("iteration {}: {}", t, stage);
-        s.listeners.forEach(l -> l.onStage(t, stage));
-    }
-
-    private void listenersSkip(int t, String stage) {
-        LOG.info("iteration {}: {} already done, skipped", t, stage);
-        s.listeners.forEach(l -> l.onStageSkipped(t, stage));
     }
 
     /** Settings of a run; required ones are checked by {@link #build()}, the rest default to the paper's. */
