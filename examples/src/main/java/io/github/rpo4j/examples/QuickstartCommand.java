@@ -8,6 +8,7 @@ import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -43,6 +44,19 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Option(names = "--lr", description = "Learning rate of each iteration (default: the recipe's "
+            + QuickstartRecipe.LEARNING_RATE + ").")
+    Double lr;
+
+    @Option(names = "--alpha", description = "NLL weight on the winner; 0 = DPO only (default: 1).")
+    Double alpha;
+
+    @Option(names = "--beta", description = "DPO beta (default: 0.1).")
+    Double beta;
+
+    @Option(names = "--pairs", description = "K, pairs per question (default: " + QuickstartRecipe.PAIRS_PER_QUESTION + ").")
+    Integer pairs;
+
     @Override
     public Integer call() throws Exception {
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
@@ -58,9 +72,21 @@ final class QuickstartCommand implements Callable<Integer> {
                 extractShipped(m0);
             }
         }
-        IterativeRpo loop = QuickstartRecipe.builder(task, split, m0Settings.goldChains(), out.resolve("rpo"), seed)
-                .modelDirectory(m0).progressBar(!noProgress).build();
-        RunResult result = loop.run();
+        IterativeRpo.Builder loop = QuickstartRecipe.builder(task, split, m0Settings.goldChains(), out.resolve("rpo"), seed)
+                .modelDirectory(m0).progressBar(!noProgress);
+        if (lr != null) {
+            loop.training(TrainingSettings.defaults(lr).withBatch(16, 16));
+        }
+        if (alpha != null) {
+            loop.alpha(alpha);
+        }
+        if (beta != null) {
+            loop.beta(beta);
+        }
+        if (pairs != null) {
+            loop.pairsPerQuestion(pairs);
+        }
+        RunResult result = loop.build().run();
         printTable(result);
         System.out.println("metrics: " + result.runDirectory().resolve("metrics.jsonl"));
         return 0;
