@@ -32,21 +32,25 @@ public final class StartingModel {
      * @param context    context length in characters
      * @param seed       initialisation, data and shuffling seed
      * @param stopAfter  stop after this many steps, the schedule still spanning every epoch (0 = train to the end)
+     * @param lossOnPrompt train on the question text as well as the chain (plain language modelling of the whole
+     *                   sequence): a model this small learns to read the numbers out of the question much sooner
      */
     public record Settings(int goldChains, int epochs, int batch, double lr, int warmup, int layers, int width,
-                           int heads, int context, long seed, int stopAfter) {
+                           int heads, int context, long seed, int stopAfter, boolean lossOnPrompt) {
 
         /** The quickstart's M0: 0.83M parameters (4 layers, width 128), 4,000 gold chains. */
         public static Settings quickstart() {
-            return new Settings(4000, 8, 16, 2e-3, 100, 4, 128, 4, 224, 1, 0);
+            return new Settings(4000, 8, 16, 2e-3, 100, 4, 128, 4, 224, 1, 0, true);
         }
 
         public Settings withEpochs(int n) {
-            return new Settings(goldChains, n, batch, lr, warmup, layers, width, heads, context, seed, stopAfter);
+            return new Settings(goldChains, n, batch, lr, warmup, layers, width, heads, context, seed, stopAfter,
+                    lossOnPrompt);
         }
 
         public Settings withStopAfter(int steps) {
-            return new Settings(goldChains, epochs, batch, lr, warmup, layers, width, heads, context, seed, steps);
+            return new Settings(goldChains, epochs, batch, lr, warmup, layers, width, heads, context, seed, steps,
+                    lossOnPrompt);
         }
 
         /** The SFT settings these imply. */
@@ -81,14 +85,25 @@ public final class StartingModel {
         return new Made(TransformerLM.initialize(config, s.seed(), DataType.FLOAT), tokenizer);
     }
 
-    /** SFT examples from questions' gold chains in the given prompt format. */
+    /** SFT examples from questions' gold chains in the given prompt format, scored on the chain only. */
     public static List<SftExample> goldExamples(List<Question> questions, PromptFormat format) {
+        return goldExamples(questions, format, false);
+    }
+
+    /**
+     * SFT examples from questions' gold chains. With {@code lossOnPrompt} every token after the first
+     * is scored, the question's as well as the chain's.
+     */
+    public static List<SftExample> goldExamples(List<Question> questions, PromptFormat format, boolean lossOnPrompt) {
         List<SftExample> out = new ArrayList<>();
         for (Question q : questions) {
             if (q.goldChain() == null) {
                 throw new IllegalArgumentException("question " + q.id() + " has no gold chain to fine-tune on");
             }
-            out.add(new SftExample(format.prompt(q), q.goldChain()));
+            String prompt = format.prompt(q);
+            out.add(lossOnPrompt && prompt.length() > 1
+                    ? new SftExample(prompt.substring(0, 1), prompt.substring(1) + q.goldChain())
+                    : new SftExample(prompt, q.goldChain()));
         }
         return out;
     }
@@ -97,9 +112,14 @@ public final class StartingModel {
     public static Made train(SyntheticArithmeticTask task, List<Question> trainQuestions, Settings s,
                              TrainingLoop.StepListener listener) {
         Made made = initialize(task, s);
-        List<SftExample> examples = goldExamples(trainQuestions.subList(0, Math.min(s.goldChains(),
-                trainQuestions.size())), PromptFormat.DEFAULT);
-        new SftTrainer(made.model(), made.tokenizer(), s.training()).train(examples, "SFT M0", listener);
+        train(made, trainQuestions, s, listener);
         return made;
+    }
+
+    /** Fine-tunes an initialised model in place on {@code trainQuestions}' gold chains. */
+    public static void train(Made made, List<Question> trainQuestions, Settings s, TrainingLoop.StepListener listener) {
+        List<SftExample> examples = goldExamples(trainQuestions.subList(0, Math.min(s.goldChains(),
+                trainQuestions.size())), PromptFormat.DEFAULT, s.lossOnPrompt());
+        new SftTrainer(made.model(), made.tokenizer(), s.training()).train(examples, "SFT M0", listener);
     }
 }
