@@ -54,6 +54,10 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--beta", description = "DPO beta (default: 0.1).")
     Double beta;
 
+    @Option(names = "--gold-chain", negatable = true, description = "Add each pool problem's gold chain to its "
+            + "winners (default: the recipe's choice).")
+    Boolean goldChain;
+
     @Option(names = "--pairs", description = "K, pairs per question (default: " + QuickstartRecipe.PAIRS_PER_QUESTION + ").")
     Integer pairs;
 
@@ -85,6 +89,9 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         if (pairs != null) {
             loop.pairsPerQuestion(pairs);
+        }
+        if (goldChain != null) {
+            loop.includeGoldChain(goldChain);
         }
         RunResult result = loop.build().run();
         printTable(result);
