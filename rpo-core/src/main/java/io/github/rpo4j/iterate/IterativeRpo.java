@@ -1,15 +1,12 @@
 package io.github.rpo4j.iterate;
 
-import io.github.rpo4j.data.AnswerExtractor;
 import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.JsonlWriter;
-import io.github.rpo4j.data.NumericAnswerExtractor;
 import io.github.rpo4j.data.PairBuilder;
 import io.github.rpo4j.data.PairStats;
 import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.ScoredSample;
-import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.generate.SamplingSettings;
@@ -17,7 +14,6 @@ import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.losses.PreferenceLoss;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
-import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.PreferenceTrainer;
 import io.github.rpo4j.train.SftExample;
 import io.github.rpo4j.train.SftTrainer;
@@ -349,76 +345,25 @@ public final class IterativeRpo {
     }
 
     /** Settings of a run; required ones are checked by {@link #build()}, the rest default to the paper's. */
-    public static final class Builder {
-        private TransformerLM model;
-        private Tokenizer tokenizer;
-        private Path modelDirectory;
-        private List<Question> trainQuestions;
-        private List<Question> evalQuestions;
-        private Verifier verifier;
-        private AnswerExtractor extractor = new NumericAnswerExtractor();
-        private PromptFormat format = PromptFormat.DEFAULT;
+    public static final class Builder extends LoopBuilder<Builder> {
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
         private Method method = Method.PREFERENCE;
         private int iterations = 3;
         private int samplesPerQuestion = 30;
         private int pairsPerQuestion = 10;
         private int maxCorrectPerQuestion = 10;
         private double[] temperatures = {0.8, 0.8, 1.3};
-        private int maxNewTokens = 128;
         private double beta = 0.1;
         private double alpha = 1.0;
         private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
         private boolean includeGoldChain = false;
-        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
-        private int majorityK = 8;
-        private double majorityTemperature = 0.8;
-        private long seed = 0;
-        private Path runDirectory;
-        private boolean progressBar = true;
-        private int sampleChunkQuestions = 32;
-        private int evalChunkQuestions = 64;
         private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
         private int skippedOverlongQuestions;
-        private final List<IterationListener> listeners = new ArrayList<>();
-
-        /** The starting model M0 and its tokenizer, in memory. */
-        public Builder model(TransformerLM m, Tokenizer t) {
-            this.model = m;
-            this.tokenizer = t;
-            return this;
-        }
-
-        /** The starting model M0 from a model directory (config.json, model.safetensors, tokenizer.json). */
-        public Builder modelDirectory(Path dir) {
-            this.modelDirectory = dir;
-            return this;
-        }
-
-        public Builder trainQuestions(List<Question> q) {
-            this.trainQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder evalQuestions(List<Question> q) {
-            this.evalQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder verifier(Verifier v) {
-            this.verifier = v;
-            return this;
-        }
-
-        /** Extracts a completion's answer for majority voting and the samples file (default: numeric). */
-        public Builder answerExtractor(AnswerExtractor e) {
-            this.extractor = e;
-            return this;
-        }
-
-        public Builder promptFormat(PromptFormat f) {
-            this.format = f;
-            return this;
-        }
 
         /** What each iteration trains on (default: preference pairs, i.e. RPO). */
         public Builder method(Method m) {
@@ -455,11 +400,6 @@ public final class IterativeRpo {
             return this;
         }
 
-        public Builder maxNewTokens(int n) {
-            this.maxNewTokens = n;
-            return this;
-        }
-
         /** DPO's beta (paper: 0.1). */
         public Builder beta(double b) {
             this.beta = b;
@@ -484,40 +424,6 @@ public final class IterativeRpo {
             return this;
         }
 
-        /** Optimiser and schedule of each iteration's training (a fresh AdamW state every iteration). */
-        public Builder training(TrainingSettings t) {
-            this.training = t;
-            return this;
-        }
-
-        /** Samples per evaluation question for the majority vote (0 skips it) and their temperature. */
-        public Builder majorityVote(int k, double temperature) {
-            this.majorityK = k;
-            this.majorityTemperature = temperature;
-            return this;
-        }
-
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
-        }
-
-        public Builder runDirectory(Path dir) {
-            this.runDirectory = dir;
-            return this;
-        }
-
-        public Builder progressBar(boolean show) {
-            this.progressBar = show;
-            return this;
-        }
-
-        /** Questions sampled together in one batch (and written to disk together). */
-        public Builder sampleChunkQuestions(int n) {
-            this.sampleChunkQuestions = n;
-            return this;
-        }
-
         /**
          * What to do with a question whose formatted prompt leaves no room for a single new token in the
          * model's context (default {@link OverlongPolicy#SKIP}: drop it, log the count, and report it in
@@ -525,11 +431,6 @@ public final class IterativeRpo {
          */
         public Builder overlongPrompts(OverlongPolicy policy) {
             this.overlongPrompts = Objects.requireNonNull(policy, "policy");
-            return this;
-        }
-
-        public Builder listener(IterationListener l) {
-            this.listeners.add(l);
             return this;
         }
 

@@ -1,11 +1,8 @@
 package io.github.rpo4j.iterate;
 
-import io.github.rpo4j.data.AnswerExtractor;
 import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.JsonlWriter;
-import io.github.rpo4j.data.NumericAnswerExtractor;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.generate.SamplingSettings;
@@ -13,7 +10,6 @@ import io.github.rpo4j.losses.NllLoss;
 import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
-import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.SftExample;
 import io.github.rpo4j.train.SftTrainer;
 import io.github.rpo4j.train.TrainingReport;
@@ -300,16 +296,14 @@ public final class Rise {
     }
 
     /** Settings of a RISE run; required ones are checked by {@link #build()}. */
-    public static final class Builder {
-        private TransformerLM model;
-        private Tokenizer tokenizer;
-        private Path modelDirectory;
+    public static final class Builder extends LoopBuilder<Builder> {
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
         private TransformerLM teacher;
-        private List<Question> trainQuestions;
-        private List<Question> evalQuestions;
-        private Verifier verifier;
-        private AnswerExtractor extractor = new NumericAnswerExtractor();
-        private PromptFormat format = PromptFormat.DEFAULT;
         private String feedback = DEFAULT_FEEDBACK;
         private int turns = 5;
         private int candidates = 4;
@@ -317,29 +311,6 @@ public final class Rise {
         private double temperature = 1.0;
         private double weightTemperature = 0.4;
         private boolean includeUnimprovedTurns = false;
-        private int maxNewTokens = 128;
-        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
-        private int majorityK = 8;
-        private double majorityTemperature = 0.8;
-        private long seed = 0;
-        private Path runDirectory;
-        private boolean progressBar = true;
-        private int sampleChunkQuestions = 32;
-        private int evalChunkQuestions = 64;
-        private final List<IterationListener> listeners = new ArrayList<>();
-
-        /** The starting model M0 and its tokenizer, in memory. */
-        public Builder model(TransformerLM m, Tokenizer t) {
-            this.model = m;
-            this.tokenizer = t;
-            return this;
-        }
-
-        /** The starting model M0 from a model directory. */
-        public Builder modelDirectory(Path dir) {
-            this.modelDirectory = dir;
-            return this;
-        }
 
         /**
          * Sample each turn's candidates from this model instead of the learner (distillation from a
@@ -348,31 +319,6 @@ public final class Rise {
          */
         public Builder teacher(TransformerLM t) {
             this.teacher = t;
-            return this;
-        }
-
-        public Builder trainQuestions(List<Question> q) {
-            this.trainQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder evalQuestions(List<Question> q) {
-            this.evalQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder verifier(Verifier v) {
-            this.verifier = v;
-            return this;
-        }
-
-        public Builder answerExtractor(AnswerExtractor e) {
-            this.extractor = e;
-            return this;
-        }
-
-        public Builder promptFormat(PromptFormat f) {
-            this.format = f;
             return this;
         }
 
@@ -417,49 +363,6 @@ public final class Rise {
          */
         public Builder includeUnimprovedTurns(boolean on) {
             this.includeUnimprovedTurns = on;
-            return this;
-        }
-
-        public Builder maxNewTokens(int n) {
-            this.maxNewTokens = n;
-            return this;
-        }
-
-        public Builder training(TrainingSettings t) {
-            this.training = t;
-            return this;
-        }
-
-        /** Samples per evaluation question for the turn-1 majority vote (0 skips it) and their temperature. */
-        public Builder majorityVote(int k, double temperature) {
-            this.majorityK = k;
-            this.majorityTemperature = temperature;
-            return this;
-        }
-
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
-        }
-
-        public Builder runDirectory(Path dir) {
-            this.runDirectory = dir;
-            return this;
-        }
-
-        public Builder progressBar(boolean show) {
-            this.progressBar = show;
-            return this;
-        }
-
-        /** Episodes sampled together in one batch. */
-        public Builder sampleChunkQuestions(int n) {
-            this.sampleChunkQuestions = n;
-            return this;
-        }
-
-        public Builder listener(IterationListener l) {
-            this.listeners.add(l);
             return this;
         }
 

@@ -1,24 +1,19 @@
 package io.github.rpo4j.iterate;
 
-import io.github.rpo4j.data.AnswerExtractor;
 import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.JsonlWriter;
-import io.github.rpo4j.data.NumericAnswerExtractor;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.losses.ReinforceLoss;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
-import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.ReinforceTrainer;
 import io.github.rpo4j.train.TrainingReport;
 import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -282,15 +277,13 @@ public final class Score {
     }
 
     /** Settings of a SCoRe run; required ones are checked by {@link #build()}. */
-    public static final class Builder {
-        private TransformerLM model;
-        private Tokenizer tokenizer;
-        private Path modelDirectory;
-        private List<Question> trainQuestions;
-        private List<Question> evalQuestions;
-        private Verifier verifier;
-        private AnswerExtractor extractor = new NumericAnswerExtractor();
-        private PromptFormat format = PromptFormat.DEFAULT;
+    public static final class Builder extends LoopBuilder<Builder> {
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
         private String instruction = DEFAULT_INSTRUCTION;
         private int stageOneIterations = 1;
         private int stageTwoIterations = 2;
@@ -299,52 +292,6 @@ public final class Score {
         private double beta1 = 0.01;
         private double beta2 = 0.1;
         private double alpha = 10;
-        private int maxNewTokens = 128;
-        private TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
-        private int majorityK = 8;
-        private double majorityTemperature = 0.8;
-        private long seed = 0;
-        private Path runDirectory;
-        private boolean progressBar = true;
-        private int sampleChunkQuestions = 32;
-        private int evalChunkQuestions = 64;
-        private final List<IterationListener> listeners = new ArrayList<>();
-
-        public Builder model(TransformerLM m, Tokenizer t) {
-            this.model = m;
-            this.tokenizer = t;
-            return this;
-        }
-
-        public Builder modelDirectory(Path dir) {
-            this.modelDirectory = dir;
-            return this;
-        }
-
-        public Builder trainQuestions(List<Question> q) {
-            this.trainQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder evalQuestions(List<Question> q) {
-            this.evalQuestions = List.copyOf(q);
-            return this;
-        }
-
-        public Builder verifier(Verifier v) {
-            this.verifier = v;
-            return this;
-        }
-
-        public Builder answerExtractor(AnswerExtractor e) {
-            this.extractor = e;
-            return this;
-        }
-
-        public Builder promptFormat(PromptFormat f) {
-            this.format = f;
-            return this;
-        }
 
         /** Appended after the first attempt (default {@link #DEFAULT_INSTRUCTION}); must be encodable. */
         public Builder instruction(String text) {
@@ -385,47 +332,6 @@ public final class Score {
         /** Weight of the progress bonus alpha (r2 - r1) in stage II (paper: 10). */
         public Builder alpha(double a) {
             this.alpha = a;
-            return this;
-        }
-
-        public Builder maxNewTokens(int n) {
-            this.maxNewTokens = n;
-            return this;
-        }
-
-        public Builder training(TrainingSettings t) {
-            this.training = t;
-            return this;
-        }
-
-        public Builder majorityVote(int k, double temperature) {
-            this.majorityK = k;
-            this.majorityTemperature = temperature;
-            return this;
-        }
-
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
-        }
-
-        public Builder runDirectory(Path dir) {
-            this.runDirectory = dir;
-            return this;
-        }
-
-        public Builder progressBar(boolean show) {
-            this.progressBar = show;
-            return this;
-        }
-
-        public Builder sampleChunkQuestions(int n) {
-            this.sampleChunkQuestions = n;
-            return this;
-        }
-
-        public Builder listener(IterationListener l) {
-            this.listeners.add(l);
             return this;
         }
 
