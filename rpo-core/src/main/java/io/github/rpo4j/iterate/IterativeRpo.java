@@ -322,9 +322,7 @@ public final class IterativeRpo {
             return books.readMetrics(t);
         }
         books.stage(t, "evaluate");
-        Evaluation e = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
-                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
-                        s.seed + 1000L * t);
+        Evaluation e = s.evaluateFirstTurn(model, t);
         Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, e);
         m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
         m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
@@ -440,35 +438,19 @@ public final class IterativeRpo {
 
         /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public IterativeRpo build() throws IOException {
-            if (model == null && modelDirectory == null) {
-                throw new IllegalArgumentException("the starting model is required: call model(...) or modelDirectory(...)");
-            }
-            if (model != null && modelDirectory != null) {
-                throw new IllegalArgumentException("give the starting model either in memory or as a directory, not both");
-            }
-            require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
-            require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
-            require(verifier != null, "verifier", "required");
-            require(runDirectory != null, "runDirectory", "required");
-            require(iterations >= 1, "iterations", ">= 1, got " + iterations);
-            require(samplesPerQuestion >= 2 || method != Method.PREFERENCE, "samplesPerQuestion (N)",
+            checkCommonSettings();
+            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+            RunBookkeeping.require(samplesPerQuestion >= 2 || method != Method.PREFERENCE, "samplesPerQuestion (N)",
                     ">= 2 to have both a winner and a loser, got " + samplesPerQuestion);
-            require(samplesPerQuestion >= 1, "samplesPerQuestion (N)", ">= 1, got " + samplesPerQuestion);
-            require(pairsPerQuestion >= 1, "pairsPerQuestion (K)", ">= 1, got " + pairsPerQuestion);
-            require(maxCorrectPerQuestion >= 1, "maxCorrectPerQuestion (C)", ">= 1, got " + maxCorrectPerQuestion);
-            require(temperatures.length > 0, "temperatures", "at least one");
+            RunBookkeeping.require(samplesPerQuestion >= 1, "samplesPerQuestion (N)", ">= 1, got " + samplesPerQuestion);
+            RunBookkeeping.require(pairsPerQuestion >= 1, "pairsPerQuestion (K)", ">= 1, got " + pairsPerQuestion);
+            RunBookkeeping.require(maxCorrectPerQuestion >= 1, "maxCorrectPerQuestion (C)", ">= 1, got " + maxCorrectPerQuestion);
+            RunBookkeeping.require(temperatures.length > 0, "temperatures", "at least one");
             for (double t : temperatures) {
-                require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
+                RunBookkeeping.require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
             }
-            require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
-            require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
-            require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
-            require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
-            require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
-            Set<String> ids = new HashSet<>();
-            for (Question q : trainQuestions) {
-                require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
-            }
+            RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
+            RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
             if (modelDirectory == null) {
                 checkPromptLengths(); // before the run directory is touched, when the model is at hand
             }
@@ -496,9 +478,9 @@ public final class IterativeRpo {
                         + "({} training, {} evaluation)", skippedOverlongQuestions, context,
                         trainQuestions.size() - train.size(), evalQuestions.size() - eval.size());
             }
-            require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of " + context
+            RunBookkeeping.require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of " + context
                     + " tokens; every one is longer");
-            require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of " + context
+            RunBookkeeping.require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of " + context
                     + " tokens; every one is longer");
             trainQuestions = train;
             evalQuestions = eval;
@@ -522,11 +504,6 @@ public final class IterativeRpo {
             return List.copyOf(kept);
         }
 
-        private static void require(boolean ok, String setting, String expected) {
-            if (!ok) {
-                throw new IllegalArgumentException("invalid setting " + setting + ": must be " + expected);
-            }
-        }
 
         /** The configuration written to config.json. */
         Map<String, Object> describe() {

@@ -9,6 +9,8 @@ import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 /**
@@ -44,6 +46,32 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
 
     /** This builder, typed as the concrete builder. */
     protected abstract B self();
+
+    /** Checks the settings every loop needs; each loop's build() checks its own after these. */
+    void checkCommonSettings() {
+        if ((model == null) == (modelDirectory == null)) {
+            throw new IllegalArgumentException("give the starting model once: either in memory (model(...)) or as a "
+                    + "directory (modelDirectory(...))");
+        }
+        RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
+        RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
+        RunBookkeeping.require(verifier != null, "verifier", "required");
+        RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+        RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
+        RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
+        RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
+        Set<String> ids = new HashSet<>();
+        for (Question q : trainQuestions) {
+            RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
+        }
+    }
+
+    /** Greedy and majority-vote accuracy of {@code m} on the evaluation questions, seeded per iteration. */
+    Evaluation evaluateFirstTurn(TransformerLM m, int iteration) {
+        return new Evaluator(verifier, extractor::extract, format, evalChunkQuestions)
+                .evaluate(m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
+                        seed + 1000L * iteration);
+    }
 
     /** The starting model M0 and its tokenizer, in memory. */
     public B model(TransformerLM m, Tokenizer t) {

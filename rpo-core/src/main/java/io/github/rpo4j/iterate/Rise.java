@@ -268,9 +268,7 @@ public final class Rise {
             return books.readMetrics(t);
         }
         books.stage(t, "evaluate");
-        Evaluation first = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
-                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
-                        s.seed + 1000L * t);
+        Evaluation first = s.evaluateFirstTurn(model, t);
         SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
                 s.evalQuestions, s.turns, s.verifier, s.extractor, s.evalChunkQuestions);
         Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
@@ -368,28 +366,14 @@ public final class Rise {
 
         /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public Rise build() throws IOException {
-            if ((model == null) == (modelDirectory == null)) {
-                throw new IllegalArgumentException("give the starting model either in memory (model(...)) or as a "
-                        + "directory (modelDirectory(...))");
-            }
-            RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
-            RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
-            RunBookkeeping.require(verifier != null, "verifier", "required");
-            RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+            checkCommonSettings();
             RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
             RunBookkeeping.require(turns >= 1, "turns", ">= 1, got " + turns);
             RunBookkeeping.require(candidates >= 1, "candidates", ">= 1, got " + candidates);
             RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
             RunBookkeeping.require(weightTemperature > 0 && Double.isFinite(weightTemperature), "weightTemperature",
                     "> 0, got " + weightTemperature);
-            RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
-            RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
-            RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
             RunBookkeeping.require(feedback != null, "feedback", "required");
-            Set<String> ids = new HashSet<>();
-            for (Question q : trainQuestions) {
-                RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
-            }
             if (modelDirectory != null) {
                 ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
                 model = loaded.model();

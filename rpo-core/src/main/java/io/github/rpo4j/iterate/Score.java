@@ -15,12 +15,10 @@ import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,9 +232,7 @@ public final class Score {
             return books.readMetrics(t);
         }
         books.stage(t, "evaluate");
-        Evaluation first = new Evaluator(s.verifier, s.extractor::extract, s.format, s.evalChunkQuestions)
-                .evaluate(model, s.tokenizer, s.evalQuestions, s.maxNewTokens, s.majorityK, s.majorityTemperature,
-                        s.seed + 1000L * t);
+        Evaluation first = s.evaluateFirstTurn(model, t);
         SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
                 s.evalQuestions, 2, s.verifier, s.extractor, s.evalChunkQuestions);
         Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
@@ -336,14 +332,7 @@ public final class Score {
         }
 
         public Score build() throws IOException {
-            if ((model == null) == (modelDirectory == null)) {
-                throw new IllegalArgumentException("give the starting model either in memory (model(...)) or as a "
-                        + "directory (modelDirectory(...))");
-            }
-            RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
-            RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
-            RunBookkeeping.require(verifier != null, "verifier", "required");
-            RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+            checkCommonSettings();
             RunBookkeeping.require(stageOneIterations >= 0 && stageTwoIterations >= 0
                     && stageOneIterations + stageTwoIterations >= 1, "stages", ">= 0 each and >= 1 in all, got "
                     + stageOneIterations + " and " + stageTwoIterations);
@@ -353,14 +342,7 @@ public final class Score {
             RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
             RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
             RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
-            RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
-            RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
-            RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
             RunBookkeeping.require(instruction != null, "instruction", "required");
-            Set<String> ids = new HashSet<>();
-            for (Question q : trainQuestions) {
-                RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
-            }
             if (modelDirectory != null) {
                 ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
                 model = loaded.model();
