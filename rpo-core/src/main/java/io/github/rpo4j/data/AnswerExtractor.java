@@ -25,4 +25,26 @@ public interface AnswerExtractor {
     default String normalize(String answer) {
         return answer.strip();
     }
+
+    /**
+     * The match of {@code value} starting right after the last match of {@code marker} in the completion
+     * (the answer statement a model wrote last wins), or empty when there is no marker or no value after it.
+     */
+    static Optional<java.util.regex.Matcher> matchAfterLastMarker(String completion, java.util.regex.Pattern marker,
+                                                                 java.util.regex.Pattern value) {
+        if (completion == null) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = marker.matcher(completion);
+        int lastMarkerEnd = -1;
+        while (m.find()) {
+            lastMarkerEnd = m.end();
+        }
+        if (lastMarkerEnd < 0) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher v = value.matcher(completion);
+        v.region(lastMarkerEnd, completion.length());
+        return v.lookingAt() ? Optional.of(v) : Optional.empty();
+    }
 }

@@ -27,22 +27,11 @@ public final class MultipleChoiceExtractor implements AnswerExtractor {
 
     @Override
     public Optional<String> extract(String completion) {
-        if (completion == null) {
+        Optional<Matcher> foundLabel = AnswerExtractor.matchAfterLastMarker(completion, MARKER, LABEL_AFTER_MARKER);
+        if (foundLabel.isEmpty()) {
             return Optional.empty();
         }
-        Matcher marker = MARKER.matcher(completion);
-        int lastMarkerEnd = -1;
-        while (marker.find()) {
-            lastMarkerEnd = marker.end();
-        }
-        if (lastMarkerEnd < 0) {
-            return Optional.empty();
-        }
-        Matcher label = LABEL_AFTER_MARKER.matcher(completion);
-        label.region(lastMarkerEnd, completion.length());
-        if (!label.lookingAt()) {
-            return Optional.empty();
-        }
+        Matcher label = foundLabel.get();
         String found = label.group(1) != null ? label.group(1) : label.group(2);
         return Optional.of(found.toUpperCase(Locale.ROOT));
     }

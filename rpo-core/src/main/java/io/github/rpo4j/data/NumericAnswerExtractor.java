@@ -28,22 +28,11 @@ public final class NumericAnswerExtractor implements AnswerExtractor {
 
     @Override
     public Optional<String> extract(String completion) {
-        if (completion == null) {
+        Optional<Matcher> foundNumber = AnswerExtractor.matchAfterLastMarker(completion, MARKER, NUMBER_AFTER_MARKER);
+        if (foundNumber.isEmpty()) {
             return Optional.empty();
         }
-        Matcher marker = MARKER.matcher(completion);
-        int lastMarkerEnd = -1;
-        while (marker.find()) {
-            lastMarkerEnd = marker.end();
-        }
-        if (lastMarkerEnd < 0) {
-            return Optional.empty();
-        }
-        Matcher number = NUMBER_AFTER_MARKER.matcher(completion);
-        number.region(lastMarkerEnd, completion.length());
-        if (!number.lookingAt()) {
-            return Optional.empty();
-        }
+        Matcher number = foundNumber.get();
         return normalizeNumber(number.group(1));
     }
 
