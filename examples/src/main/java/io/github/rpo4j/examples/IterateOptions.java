@@ -44,8 +44,9 @@ final class IterateOptions {
     @Option(names = "--gold-chain", description = "Add each question's gold chain to its winners.")
     boolean goldChain;
 
-    @Option(names = "--lr", defaultValue = "1e-5", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", split = ",", defaultValue = "1e-5", description = "Peak learning rate per iteration; the "
+            + "last repeats (default: ${DEFAULT-VALUE}).")
+    double[] lr;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over each iteration's pairs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -76,9 +77,9 @@ final class IterateOptions {
 
     /** Applies these flags to a builder. */
     IterativeRpo.Builder apply(IterativeRpo.Builder b) {
-        TrainingSettings training = TrainingSettings.defaults(lr).withEpochs(epochs).withBatch(batch, microBatch);
+        TrainingSettings training = TrainingSettings.defaults(lr[0]).withEpochs(epochs).withBatch(batch, microBatch);
         return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
-                .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).beta(beta).alpha(alpha)
+                .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).learningRates(lr).beta(beta).alpha(alpha)
                 .nllNormalization(nllNormalization).includeGoldChain(goldChain).training(training)
                 .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress)
                 .overlongPrompts(overlongPrompts);

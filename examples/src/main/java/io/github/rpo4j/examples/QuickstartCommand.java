@@ -8,7 +8,6 @@ import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.text.Tokenizer;
-import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,9 +44,9 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
-    @Option(names = "--lr", description = "Learning rate of each iteration (default: the recipe's "
-            + QuickstartRecipe.LEARNING_RATE + ").")
-    Double lr;
+    @Option(names = "--lr", split = ",", description = "Peak learning rate per iteration, the last repeating "
+            + "(default: the recipe's).")
+    double[] lr;
 
     @Option(names = "--alpha", description = "NLL weight on the winner; 0 = DPO only (default: 1).")
     Double alpha;
@@ -80,7 +79,7 @@ final class QuickstartCommand implements Callable<Integer> {
         IterativeRpo.Builder loop = QuickstartRecipe.builder(task, split, m0Settings.goldChains(), out.resolve("rpo"), seed)
                 .modelDirectory(m0).progressBar(!noProgress);
         if (lr != null) {
-            loop.training(TrainingSettings.defaults(lr).withBatch(16, 16));
+            loop.learningRates(lr);
         }
         if (alpha != null) {
             loop.alpha(alpha);

@@ -234,7 +234,8 @@ public final class IterativeRpo {
                                      Map<String, Object> info) throws IOException {
         TransformerLM student = current;
         TrainingReport report;
-        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
+        TrainingSettings ts = s.training.withLearningRate(s.learningRateFor(t)).withSeed(s.seed * 31 + t)
+                .withProgressBar(s.progressBar);
         if (s.method == Method.PREFERENCE) {
             books.stage(t, "pairs");
             PairBuilder.Result pairs = pairStage(t, samples);
@@ -356,6 +357,8 @@ public final class IterativeRpo {
         private int pairsPerQuestion = 10;
         private int maxCorrectPerQuestion = 10;
         private double[] temperatures = {0.8, 0.8, 1.3};
+        /** Peak learning rate per iteration; empty: every iteration uses the training settings' rate. */
+        private double[] learningRates = {};
         private double beta = 0.1;
         private double alpha = 1.0;
         private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
@@ -398,6 +401,16 @@ public final class IterativeRpo {
             return this;
         }
 
+        /**
+         * Peak learning rate of iteration 1, 2, ...; the last repeats. Overrides the rate in
+         * {@link #training(TrainingSettings)}, whose schedule shape (warm-up, decay) each iteration keeps.
+         * A falling sequence lets later iterations, which start from a better model, move it less.
+         */
+        public Builder learningRates(double... lr) {
+            this.learningRates = lr.clone();
+            return this;
+        }
+
         /** DPO's beta (paper: 0.1). */
         public Builder beta(double b) {
             this.beta = b;
@@ -436,6 +449,11 @@ public final class IterativeRpo {
             return temperatures[Math.min(iteration - 1, temperatures.length - 1)];
         }
 
+        double learningRateFor(int iteration) {
+            return learningRates.length == 0 ? training.learningRate()
+                    : learningRates[Math.min(iteration - 1, learningRates.length - 1)];
+        }
+
         /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public IterativeRpo build() throws IOException {
             checkCommonSettings();
@@ -448,6 +466,9 @@ public final class IterativeRpo {
             RunBookkeeping.require(temperatures.length > 0, "temperatures", "at least one");
             for (double t : temperatures) {
                 RunBookkeeping.require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
+            }
+            for (double lr : learningRates) {
+                RunBookkeeping.require(lr > 0 && Double.isFinite(lr), "learningRates", "each > 0, got " + lr);
             }
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
             RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
@@ -520,6 +541,7 @@ public final class IterativeRpo {
             c.put("nll_normalization", nllNormalization.name());
             c.put("include_gold_chain", includeGoldChain);
             c.put("training", training);
+            c.put("learning_rates", learningRates);
             c.put("majority_k", majorityK);
             c.put("majority_temperature", majorityTemperature);
             c.put("seed", seed);

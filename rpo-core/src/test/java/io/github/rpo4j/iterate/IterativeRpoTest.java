@@ -122,6 +122,24 @@ class IterativeRpoTest {
     }
 
     @Test
+    void eachIterationTrainsAtItsOwnLearningRate() throws IOException {
+        Path dir = tmp.resolve("rates");
+        // The tiny run's schedule is constant (no warm-up, no decay), so every step runs at the iteration's peak.
+        tinyRun(dir, Method.PREFERENCE).iterations(3).learningRates(1e-3, 2e-4).build().run();
+        RunDirectory run = new RunDirectory(dir);
+        double[] expected = {1e-3, 2e-4, 2e-4};
+        for (int t = 1; t <= 3; t++) {
+            Map<?, ?> training = run.readJson(run.training(t), Map.class);
+            List<?> history = (List<?>) training.get("history");
+            assertTrue(!history.isEmpty(), "iteration " + t + " trained");
+            for (Object step : history) {
+                assertEquals(expected[t - 1], ((Number) ((Map<?, ?>) step).get("lr")).doubleValue(), 1e-12,
+                        "iteration " + t);
+            }
+        }
+    }
+
+    @Test
     void settingsOutOfRangeAreNamedBeforeAnyWork() {
         Path dir = tmp.resolve("bad");
         var e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).beta(0).build());
@@ -132,6 +150,8 @@ class IterativeRpoTest {
         assertTrue(e.getMessage().contains("pairsPerQuestion"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).temperatures(-1).build());
         assertTrue(e.getMessage().contains("temperatures"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> tinyRun(dir, Method.PREFERENCE).learningRates(1e-3, 0).build());
+        assertTrue(e.getMessage().contains("learningRates"), e.getMessage());
         assertTrue(Files.notExists(dir), "nothing is written for a rejected configuration");
     }
 
