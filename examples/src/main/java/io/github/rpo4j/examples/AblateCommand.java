@@ -56,6 +56,18 @@ final class AblateCommand implements Callable<Integer> {
             + "seconds; the numbers mean nothing.")
     boolean quick;
 
+    @Option(names = "--pool", paramLabel = "N", description = "Training problems sampled each iteration (default: "
+            + "the quickstart's " + QuickstartRecipe.POOL + ").")
+    Integer poolSize;
+
+    @Option(names = "--test", paramLabel = "N", description = "Test problems evaluated (default: "
+            + StartingModel.QUICKSTART_TEST + ").")
+    Integer testSize;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "Iterations per method (default: "
+            + QuickstartRecipe.ITERATIONS + "; SCoRe runs stage I once, then stage II).")
+    Integer iterations;
+
     @Option(names = "--model", paramLabel = "DIR", description = "Starting model M0 (default: the M0 shipped in the "
             + "jar, or --from-scratch).")
     Path model;
@@ -80,6 +92,13 @@ final class AblateCommand implements Callable<Integer> {
                     StartingModel.Settings.quickstart());
         }
 
+        /** These sizes with the given overrides (null keeps a size). */
+        Sizes with(Integer newPool, Integer newTest, Integer newIterations) {
+            return new Sizes(newPool != null ? newPool : pool, newTest != null ? newTest : test,
+                    newIterations != null ? newIterations : iterations, chains, pairs, riseTurns, maxNewTokens,
+                    majorityK, lr, batch, m0);
+        }
+
         static Sizes quick() {
             return new Sizes(4, 4, 1, 4, 2, 2, 12, 2, 1e-3, 4,
                     new StartingModel.Settings(16, 1, 4, 1e-3, 0, 1, 16, 2, 224, 1, 0, false));
@@ -93,7 +112,17 @@ final class AblateCommand implements Callable<Integer> {
         }
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        Sizes sizes = quick ? Sizes.quick() : Sizes.full(task);
+        Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize, iterations);
+        int poolAvailable = split.train().size() - sizes.m0().goldChains();
+        if (sizes.pool() < 1 || sizes.pool() > poolAvailable) {
+            throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + sizes.pool());
+        }
+        if (sizes.test() < 1 || sizes.test() > split.test().size()) {
+            throw new IllegalArgumentException("--test must be in [1, " + split.test().size() + "], got " + sizes.test());
+        }
+        if (sizes.iterations() < 1) {
+            throw new IllegalArgumentException("--iterations must be >= 1, got " + sizes.iterations());
+        }
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);
         List<Question> pool = QuickstartRecipe.pool(split, sizes.m0().goldChains(), sizes.pool());

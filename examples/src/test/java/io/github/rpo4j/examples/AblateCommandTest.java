@@ -74,4 +74,19 @@ class AblateCommandTest {
         // Every method ran from the same M0 for each seed.
         assertTrue(ModelDirectory.isComplete(out.resolve("seed-1").resolve("score").resolve("iter-1").resolve("model")));
     }
+
+    @Test
+    void sizesOutOfRangeAreNamedBeforeAnythingIsWritten() {
+        Path out = tmp.resolve("bad");
+        for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--test", "501"},
+                {"--iterations", "0"}}) {
+            StringWriter err = new StringWriter();
+            var cli = Rpo4jCli.commandLine();
+            cli.setErr(new PrintWriter(err, true));
+            int code = cli.execute("ablate", "--quick", "--out", out.toString(), flags[0], flags[1]);
+            assertTrue(code != 0, String.join(" ", flags));
+            assertTrue(err.toString().contains(flags[0]), err.toString());
+            assertTrue(Files.notExists(out), "nothing written for " + String.join(" ", flags));
+        }
+    }
 }
