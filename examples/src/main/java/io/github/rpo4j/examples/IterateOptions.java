@@ -41,6 +41,11 @@ final class IterateOptions {
             + "or BATCH_TOKEN_MEAN (TRL rpo_alpha) (default: ${DEFAULT-VALUE}).")
     NllNormalization nllNormalization;
 
+    @Option(names = "--cut-rejected-after", paramLabel = "STR", description = "Score each loser only through the end "
+            + "of the step (up to the first token containing STR, e.g. '.') in which it first departs from its winner "
+            + "(default: the whole loser).")
+    String cutRejectedAfter;
+
     @Option(names = "--gold-chain", description = "Add each question's gold chain to its winners.")
     boolean goldChain;
 
@@ -80,7 +85,7 @@ final class IterateOptions {
         TrainingSettings training = TrainingSettings.defaults(lr[0]).withEpochs(epochs).withBatch(batch, microBatch);
         return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
                 .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).learningRates(lr).beta(beta).alpha(alpha)
-                .nllNormalization(nllNormalization).includeGoldChain(goldChain).training(training)
+                .nllNormalization(nllNormalization).includeGoldChain(goldChain).cutRejectedAfterStep(cutRejectedAfter).training(training)
                 .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress)
                 .overlongPrompts(overlongPrompts);
     }

@@ -58,6 +58,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + "winners (default: the recipe's choice).")
     Boolean goldChain;
 
+    @Option(names = "--cut-rejected-after", paramLabel = "STR", description = "Score each loser only through the "
+            + "end of its first wrong step, marked by STR (default: the recipe's choice; 'none' scores whole losers).")
+    String cutRejectedAfter;
+
     @Option(names = "--pairs", description = "K, pairs per question (default: " + QuickstartRecipe.PAIRS_PER_QUESTION + ").")
     Integer pairs;
 
@@ -89,6 +93,9 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         if (pairs != null) {
             loop.pairsPerQuestion(pairs);
+        }
+        if (cutRejectedAfter != null) {
+            loop.cutRejectedAfterStep(cutRejectedAfter.equals("none") ? null : cutRejectedAfter);
         }
         if (goldChain != null) {
             loop.includeGoldChain(goldChain);

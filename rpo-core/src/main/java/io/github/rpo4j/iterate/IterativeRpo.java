@@ -244,7 +244,7 @@ public final class IterativeRpo {
             books.stage(t, "train");
             PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
                     : PreferenceLoss.dpo(s.beta);
-            report = new PreferenceTrainer(student, s.tokenizer, ts, loss).train(pairs.pairs(), "iter " + t + " train",
+            report = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd).train(pairs.pairs(), "iter " + t + " train",
                     stepListener(t));
         } else {
             books.stage(t, "pairs");
@@ -363,6 +363,7 @@ public final class IterativeRpo {
         private double alpha = 1.0;
         private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
         private boolean includeGoldChain = false;
+        private String rejectedStepEnd = null;
         private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
         private int skippedOverlongQuestions;
 
@@ -436,6 +437,18 @@ public final class IterativeRpo {
         }
 
         /**
+         * Score each loser only through the end of the reasoning step in which it first departs from its
+         * winner: up to and including the first token at or after that point containing {@code stepEnd}
+         * (for example "." or a newline), with no end token. Default {@code null}: the whole loser, as the
+         * paper does. See {@link PreferenceTrainer#PreferenceTrainer(io.github.rpo4j.model.TransformerLM,
+         * io.github.rpo4j.text.Tokenizer, TrainingSettings, PreferenceLoss, String)}.
+         */
+        public Builder cutRejectedAfterStep(String stepEnd) {
+            this.rejectedStepEnd = stepEnd;
+            return this;
+        }
+
+        /**
          * What to do with a question whose formatted prompt leaves no room for a single new token in the
          * model's context (default {@link OverlongPolicy#SKIP}: drop it, log the count, and report it in
          * every evaluation as {@code skipped_overlong_questions}).
@@ -470,6 +483,8 @@ public final class IterativeRpo {
             for (double lr : learningRates) {
                 RunBookkeeping.require(lr > 0 && Double.isFinite(lr), "learningRates", "each > 0, got " + lr);
             }
+            RunBookkeeping.require(rejectedStepEnd == null || !rejectedStepEnd.isEmpty(), "cutRejectedAfterStep",
+                    "null or a non-empty step end");
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
             RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
             if (modelDirectory == null) {
@@ -540,6 +555,7 @@ public final class IterativeRpo {
             c.put("alpha", alpha);
             c.put("nll_normalization", nllNormalization.name());
             c.put("include_gold_chain", includeGoldChain);
+            c.put("rejected_step_end", rejectedStepEnd);
             c.put("training", training);
             c.put("learning_rates", learningRates);
             c.put("majority_k", majorityK);

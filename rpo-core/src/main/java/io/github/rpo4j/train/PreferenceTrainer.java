@@ -26,13 +26,33 @@ public final class PreferenceTrainer {
     private final TrainingSettings settings;
     private final PreferenceLoss loss;
     private final int referenceBatchSize;
+    private final String rejectedStepEnd;
 
     public PreferenceTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, PreferenceLoss loss) {
+        this(model, tokenizer, settings, loss, null);
+    }
+
+    /**
+     * @param rejectedStepEnd when not null, each rejected completion is scored only up to the end of the
+     *                        reasoning step in which it first departs from its chosen completion: through
+     *                        the first token at or after that point whose text contains this string, with
+     *                        no end token (a step-level preference, as in Step-DPO, Lai et al. 2024). The
+     *                        shared prefix cancels in the DPO margin anyway; what the cut removes is the rest
+     *                        of the loser, whose steps after the first mistake are often sound arithmetic on
+     *                        a wrong intermediate value and would otherwise be pushed down with it. A
+     *                        rejected completion with no step end after that point is scored whole.
+     */
+    public PreferenceTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, PreferenceLoss loss,
+                             String rejectedStepEnd) {
+        if (rejectedStepEnd != null && rejectedStepEnd.isEmpty()) {
+            throw new IllegalArgumentException("rejectedStepEnd must be null (score the whole loser) or non-empty");
+        }
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.loss = loss;
         this.referenceBatchSize = Math.max(8, settings.microBatchSize() * 2);
+        this.rejectedStepEnd = rejectedStepEnd;
     }
 
     /** A pair with its token ids and reference log-probs. */
@@ -47,8 +67,10 @@ public final class PreferenceTrainer {
     public List<TokenizedPair> prepare(List<PreferencePair> pairs) {
         List<SequenceBatch.Sequence> seqs = new ArrayList<>();
         for (PreferencePair p : pairs) {
-            seqs.add(Encoded.sequence(tokenizer, p.prompt(), p.chosen()));
-            seqs.add(Encoded.sequence(tokenizer, p.prompt(), p.rejected()));
+            SequenceBatch.Sequence chosen = Encoded.sequence(tokenizer, p.prompt(), p.chosen());
+            SequenceBatch.Sequence rejected = Encoded.sequence(tokenizer, p.prompt(), p.rejected());
+            seqs.add(chosen);
+            seqs.add(rejectedStepEnd == null ? rejected : cutAfterFirstDivergentStep(chosen, rejected));
         }
         double[] ref = loss.type().usesReference() ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize)
                 : new double[seqs.size()];
@@ -57,6 +79,26 @@ public final class PreferenceTrainer {
             out.add(new TokenizedPair(seqs.get(2 * i), seqs.get(2 * i + 1), ref[2 * i], ref[2 * i + 1]));
         }
         return out;
+    }
+
+    /**
+     * The rejected sequence through the end of the step where it first differs from the chosen one; see
+     * {@link #PreferenceTrainer(TransformerLM, Tokenizer, TrainingSettings, PreferenceLoss, String)}.
+     */
+    SequenceBatch.Sequence cutAfterFirstDivergentStep(SequenceBatch.Sequence chosen, SequenceBatch.Sequence rejected) {
+        int[] c = chosen.completion();
+        int[] r = rejected.completion();
+        int divergence = 0;
+        while (divergence < c.length && divergence < r.length && c[divergence] == r[divergence]) {
+            divergence++;
+        }
+        for (int i = divergence; i < r.length; i++) {
+            if (tokenizer.decode(r, i, i + 1).contains(rejectedStepEnd)) {
+                return i + 1 == r.length ? rejected
+                        : new SequenceBatch.Sequence(rejected.prompt(), Arrays.copyOf(r, i + 1));
+            }
+        }
+        return rejected;
     }
 
     /** Computes the reference log-probs, then trains the model in place. */

@@ -78,6 +78,39 @@ class TrainersTest {
     }
 
     @Test
+    void aRejectedCompletionCanBeCutAfterItsFirstWrongStep() {
+        TransformerLM m = tiny(DataType.FLOAT);
+        PreferenceTrainer cutting = new PreferenceTrainer(m, tokenizer,
+                TrainingSettings.defaults(1e-3).withProgressBar(false), PreferenceLoss.rpo(), ".");
+        List<PreferencePair> pairs = List.of(
+                // departs at "6" in the first step: scored through that step's ".", no end token
+                new PreferencePair("a", "12+3=", "12+3=15. 15+1=16.", "12+3=16. 16+1=17."),
+                // departs in the second step
+                new PreferencePair("b", "12+3=", "12+3=15. 15+1=16.", "12+3=15. 15+1=17. ok."),
+                // no step end after the departure: scored whole, end token included
+                new PreferencePair("c", "12+3=", "12+3=15.", "12+3=16"));
+        List<PreferenceTrainer.TokenizedPair> prepared = cutting.prepare(pairs);
+        int eos = tokenizer.eosId().getAsInt();
+        assertEquals("12+3=16.", tokenizer.decode(prepared.get(0).rejected().completion()));
+        assertEquals("12+3=15. 15+1=17.", tokenizer.decode(prepared.get(1).rejected().completion()));
+        int[] whole = prepared.get(2).rejected().completion();
+        assertEquals(eos, whole[whole.length - 1]);
+        assertEquals("12+3=16", tokenizer.decode(whole, 0, whole.length - 1));
+        // chosen completions are never cut, and the reference log-probs are those of the cut sequences
+        int[] chosen = prepared.get(0).chosen().completion();
+        assertEquals(eos, chosen[chosen.length - 1]);
+        double[] reference = PolicyLogProbs.evaluate(m, List.of(prepared.get(0).rejected()), 1);
+        assertEquals(reference[0], prepared.get(0).referenceRejected(), 1e-5);
+        // without the option the loser is whole
+        PreferenceTrainer whole2 = new PreferenceTrainer(m, tokenizer,
+                TrainingSettings.defaults(1e-3).withProgressBar(false), PreferenceLoss.rpo());
+        int[] full = whole2.prepare(pairs.subList(0, 1)).get(0).rejected().completion();
+        assertEquals("12+3=16. 16+1=17.", tokenizer.decode(full, 0, full.length - 1));
+        assertThrows(IllegalArgumentException.class, () -> new PreferenceTrainer(m, tokenizer,
+                TrainingSettings.defaults(1e-3), PreferenceLoss.rpo(), ""));
+    }
+
+    @Test
     void sftLowersTheCompletionNll() {
         TransformerLM m = tiny(DataType.FLOAT);
         Random r = new Random(3);
