@@ -101,7 +101,8 @@ final class AblateCommand implements Callable<Integer> {
 
         static Sizes quick() {
             return new Sizes(4, 4, 1, 4, 2, 2, 12, 2, 1e-3, 4,
-                    new StartingModel.Settings(16, 1, 4, 1e-3, 0, 1, 16, 2, 224, 1, 0, false));
+                    new StartingModel.Settings(16, 4, 1, 16, 2, 224, 1, false,
+                            List.of(new StartingModel.Cycle(1, 1e-3, 0, 0))));
         }
     }
 

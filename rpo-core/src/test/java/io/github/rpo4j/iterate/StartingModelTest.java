@@ -1,0 +1,40 @@
+package io.github.rpo4j.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.github.rpo4j.data.SyntheticArithmeticTask;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StartingModelTest {
+
+    @Test
+    void cyclesRunOneAfterAnotherEachWithItsOwnScheduleAndShuffle() {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        StartingModel.Settings s = new StartingModel.Settings(8, 4, 1, 16, 2, 224, 3, true, List.of(
+                new StartingModel.Cycle(1, 1e-3, 0, 0), new StartingModel.Cycle(2, 1e-4, 0, 1)));
+        List<double[]> steps = new ArrayList<>();
+        StartingModel.train(task, task.generate(8, 5), s, (step, m) -> steps.add(new double[] {step, m.get("lr")}));
+        // Cycle 1: 8 chains in batches of 4 is 2 steps, the first at the peak. Cycle 2 stops after 1 step,
+        // at its own peak: a fresh schedule, not the tail of the first.
+        assertEquals(3, steps.size());
+        assertEquals(1, steps.get(0)[0]);
+        assertEquals(1e-3, steps.get(0)[1], 1e-15);
+        assertEquals(2, steps.get(1)[0]);
+        assertEquals(1, steps.get(2)[0]);
+        assertEquals(1e-4, steps.get(2)[1], 1e-15);
+        assertEquals(3, s.training(0).seed());
+        assertEquals(4, s.training(1).seed());
+        assertEquals(1, s.firstCycles(1).cycles().size());
+    }
+
+    @Test
+    void badCyclesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new StartingModel.Cycle(0, 1e-3, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new StartingModel.Cycle(1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new StartingModel.Settings(8, 4, 1, 16, 2, 224, 3, true,
+                List.of()));
+    }
+}
