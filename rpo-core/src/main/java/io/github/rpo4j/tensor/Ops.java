@@ -64,8 +64,34 @@ public final class Ops {
                 }
                 full = Nd4j.create(acc, new long[] {vocab, width}, 'c').castTo(weight.dataType());
             }
-            weight.accumulate(full);
+            weight.accumulateOwned(full);
         }, weight);
+    }
+
+    // ------------------------------------------------------------------ affine
+
+    /**
+     * y = x W (+ b) over rows as one node: x (N, in), W (in, out), or (out, in) applied transposed
+     * when {@code transposeW}; b (out) or null. The bias is added in place to the product, so the
+     * layer allocates one (N, out) array where a product and a separate add allocated two.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean transposeW) {
+        INDArray y = Tensor.mm(x.value(), w.value(), false, transposeW); // (N, out), fresh
+        if (b != null) {
+            y.addiRowVector(b.value().reshape(1, y.size(1)));
+        }
+        Tensor[] inputs = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
+        return Tensor.fromOp(y, g -> {
+            if (x.requiresGrad()) {
+                x.accumulateOwned(Tensor.mm(g, w.value(), false, !transposeW)); // (N, in)
+            }
+            if (w.requiresGrad()) {
+                w.accumulateOwned(transposeW ? Tensor.mm(g, x.value(), true, false) : Tensor.mm(x.value(), g, true, false));
+            }
+            if (b != null && b.requiresGrad()) {
+                b.accumulateOwned(Broadcast.sumRows(g).reshape(b.shape()));
+            }
+        }, inputs);
     }
 
     // ------------------------------------------------------------------ normalisation
@@ -76,31 +102,31 @@ public final class Ops {
         long width = shape[shape.length - 1];
         INDArray x2 = x.value().reshape('c', -1, width); // (R, C)
         INDArray mean = x2.mean(true, 1); // (R, 1)
-        INDArray centered = x2.sub(mean);
-        INDArray var = centered.mul(centered).mean(true, 1);
-        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false); // (R, 1)
-        INDArray xhat = centered.muli(rstd); // (R, C)
+        INDArray xhat = x2.subColumnVector(mean); // (R, C), centred; the one fresh array besides y
+        INDArray rstd = Transforms.pow(x2.var(false, 1).reshape(-1, 1).addi(eps), -0.5, false); // (R, 1), biased variance
+        xhat.muliColumnVector(rstd);
         INDArray gammaRow = gamma.value().reshape(1, width);
-        INDArray y = xhat.mul(gammaRow);
+        INDArray y = xhat.mulRowVector(gammaRow);
         if (beta != null) {
-            y.addi(beta.value().reshape(1, width));
+            y.addiRowVector(beta.value().reshape(1, width));
         }
         Tensor[] inputs = beta == null ? new Tensor[] {x, gamma} : new Tensor[] {x, gamma, beta};
         return Tensor.fromOp(y.reshape('c', shape), g -> {
-            INDArray g2 = g.reshape('c', -1, width);
+            INDArray g2 = g.reshape('c', -1, width); // (R, C), this node's own gradient
+            INDArray t = g2.mul(xhat); // (R, C) scratch: g * xhat
             if (gamma.requiresGrad()) {
-                gamma.accumulate(g2.mul(xhat).sum(0).reshape(gamma.shape()));
+                gamma.accumulateOwned(Broadcast.sumRows(t).reshape(gamma.shape()));
             }
             if (beta != null && beta.requiresGrad()) {
-                beta.accumulate(g2.sum(0).reshape(beta.shape()));
+                beta.accumulateOwned(Broadcast.sumRows(g2).reshape(beta.shape()));
             }
             if (x.requiresGrad()) {
-                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-                INDArray dxhat = g2.mul(gammaRow);
-                INDArray m1 = dxhat.mean(true, 1);
-                INDArray m2 = dxhat.mul(xhat).mean(true, 1);
-                INDArray dx = dxhat.subi(m1).subi(xhat.mul(m2)).muli(rstd);
-                x.accumulate(dx.reshape('c', shape));
+                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * gamma
+                INDArray m2 = t.muliRowVector(gammaRow).mean(true, 1); // (R, 1)
+                INDArray dx = g2.muliRowVector(gammaRow); // dxhat, in place over g
+                INDArray m1 = dx.mean(true, 1);
+                dx.subiColumnVector(m1).subi(t.assign(xhat).muliColumnVector(m2)).muliColumnVector(rstd);
+                x.accumulateOwned(dx.reshape('c', shape));
             }
         }, inputs);
     }
@@ -232,16 +258,20 @@ public final class Ops {
         INDArray out = Tensor.mm(p, v.value(), false, false); // (BH, Tq, D)
         return Tensor.fromOp(out, g -> {
             if (v.requiresGrad()) {
-                v.accumulate(Tensor.mm(p, g, true, false)); // P^T dO
+                v.accumulateOwned(Tensor.mm(p, g, true, false)); // P^T dO
             }
             if (q.requiresGrad() || k.requiresGrad()) {
-                INDArray dp = Tensor.mm(g, v.value(), false, true); // (BH, Tq, Tk)
-                INDArray ds = Softmax.backward(p, dp).muli(scale);
+                INDArray ds = Tensor.mm(g, v.value(), false, true); // dP (BH, Tq, Tk), fresh
+                // Softmax backward in place on dP: dS = P * (dP - rowsum(dP * P)), where
+                // rowsum(dP * P) = rowsum(dO * O) (BH, Tq, 1), a (BH, Tq, D) product instead of (BH, Tq, Tk).
+                INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
+                ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
+                ds.muli(p).muli(scale);
                 if (q.requiresGrad()) {
-                    q.accumulate(Tensor.mm(ds, k.value(), false, false));
+                    q.accumulateOwned(Tensor.mm(ds, k.value(), false, false));
                 }
                 if (k.requiresGrad()) {
-                    k.accumulate(Tensor.mm(ds, q.value(), true, false));
+                    k.accumulateOwned(Tensor.mm(ds, q.value(), true, false));
                 }
             }
         }, q, k, v);

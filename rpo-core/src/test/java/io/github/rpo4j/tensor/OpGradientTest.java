@@ -121,6 +121,25 @@ class OpGradientTest {
     }
 
     @Test
+    void linearBothLayoutsWithAndWithoutBias() {
+        long n = 4, in = 3, out = 5;
+        check("x W + b", ps -> Ops.linear(ps.get(0), ps.get(1), ps.get(2), false), p(n, in), p(in, out), p(out));
+        check("x W^T + b", ps -> Ops.linear(ps.get(0), ps.get(1), ps.get(2), true), p(n, in), p(out, in), p(out));
+        check("x W", ps -> Ops.linear(ps.get(0), ps.get(1), null, false), p(n, in), p(in, out));
+        // the same input through two layers: its two gradient shares add up
+        check("shared input", ps -> Ops.linear(ps.get(0), ps.get(1), null, false)
+                .add(Ops.linear(ps.get(0), ps.get(2), ps.get(3), true)), p(n, in), p(in, out), p(out, in), p(out));
+    }
+
+    @Test
+    void columnSumsAsProductEqualPlainSums() {
+        INDArray g = GradCheck.randomDouble(random, 7, 3, 5);
+        INDArray reduced = Broadcast.reduceTo(g, new long[] {5});
+        INDArray plain = g.sum(0, 1);
+        assertTrue(reduced.equalsWithEps(plain, 1e-12), reduced + " vs " + plain);
+    }
+
+    @Test
     void norms() {
         check("layerNorm", ps -> Ops.layerNorm(ps.get(0), ps.get(1), ps.get(2), 1e-5), p(2, 3, 6), p(6), p(6));
         check("layerNorm no bias", ps -> Ops.layerNorm(ps.get(0), ps.get(1), null, 1e-5), p(4, 5), p(5));
