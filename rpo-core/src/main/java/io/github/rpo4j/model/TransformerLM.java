@@ -288,6 +288,11 @@ public final class TransformerLM {
         int width = config.width();
 
         Tensor h = b.norm1().forward(x); // (B*T, C)
+        if (b.qkv() != null && cache == null) {
+            // GPT-2 without a cache (training, scoring): heads split, attended and merged in one node
+            Tensor y = Ops.causalSelfAttention(b.qkv().forward(h), batch, time, heads, padding); // (B*T, C)
+            return mlp(b, x.add(b.proj().forward(y)));
+        }
         Tensor q;
         Tensor k;
         Tensor v;
@@ -325,8 +330,11 @@ public final class TransformerLM {
                 k.reshape((long) batch * heads, keysLength, d),
                 v.reshape((long) batch * heads, keysLength, d), padding, queryOffset); // (B*H, T, D)
         Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, width);
-        x = x.add(b.proj().forward(y));
+        return mlp(b, x.add(b.proj().forward(y)));
+    }
 
+    /** The block's second half: x + MLP(norm2(x)). */
+    private static Tensor mlp(Block b, Tensor x) {
         Tensor h2 = b.norm2().forward(x);
         Tensor mlp = b.fc() != null
                 ? b.down().forward(b.fc().forward(h2).gelu())

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -245,8 +246,80 @@ public final class Ops {
             throw new IllegalArgumentException("queries at key positions " + queryOffset + ".." + (queryOffset + tq - 1)
                     + " do not fit " + tk + " keys");
         }
-        double scale = 1.0 / Math.sqrt(d);
-        INDArray scores = Tensor.mm(q.value(), k.value(), false, true).muli(scale); // (BH, Tq, Tk)
+        INDArray[] pOut = attentionForward(q.value(), k.value(), v.value(), keyPadding, queryOffset);
+        INDArray p = pOut[0]; // (BH, Tq, Tk)
+        INDArray out = pOut[1]; // (BH, Tq, D)
+        return Tensor.fromOp(out, g -> {
+            INDArray[] grads = attentionBackward(q.value(), k.value(), v.value(), p, out, g,
+                    q.requiresGrad(), k.requiresGrad(), v.requiresGrad(), null);
+            if (q.requiresGrad()) {
+                q.accumulateOwned(grads[0]);
+            }
+            if (k.requiresGrad()) {
+                k.accumulateOwned(grads[1]);
+            }
+            if (v.requiresGrad()) {
+                v.accumulateOwned(grads[2]);
+            }
+        }, q, k, v);
+    }
+
+    /**
+     * GPT-2's causal self-attention from the fused projection to the merged heads, as one node:
+     * qkv (B*T, 3C), columns [q | k | v] with head h at columns h*D..(h+1)*D of each, to (B*T, C).
+     * Equal to slicing q, k and v, splitting each into heads (B*H, T, D), {@link #causalAttention}
+     * and merging the heads back, but with one copy in where that composition made six (three
+     * slices, three head transposes) and one gradient array out where it allocated three zero-filled
+     * (B*T, 3C) arrays for the slices' backward.
+     *
+     * @param keyPadding null, or (B*H, T) with 1 for keys that exist and 0 for padding
+     */
+    public static Tensor causalSelfAttention(Tensor qkv, int batch, int time, int heads, INDArray keyPadding) {
+        long n = qkv.size(0);
+        long width = qkv.size(1) / 3;
+        long d = width / heads;
+        long bh = (long) batch * heads;
+        if (qkv.rank() != 2 || n != (long) batch * time || qkv.size(1) != 3 * width || width != d * heads) {
+            throw new IllegalArgumentException("causalSelfAttention needs qkv (B*T, 3*H*D) for B=" + batch + ", T=" + time
+                    + ", H=" + heads + "; got " + Arrays.toString(qkv.shape()));
+        }
+        // (B*T, 3C) -> (3, B, H, T, D) -> (3, B*H, T, D): q, k and v heads, each block contiguous
+        INDArray split = qkv.value().reshape('c', batch, time, 3, heads, d).permute(2, 0, 3, 1, 4).dup('c')
+                .reshape('c', 3, bh, time, d);
+        INDArray q = part(split, 0); // (BH, T, D)
+        INDArray k = part(split, 1);
+        INDArray v = part(split, 2);
+        INDArray[] pOut = attentionForward(q, k, v, keyPadding, 0);
+        INDArray p = pOut[0]; // (BH, T, T)
+        INDArray out = pOut[1]; // (BH, T, D)
+        INDArray merged = out.reshape('c', batch, heads, time, d).permute(0, 2, 1, 3).dup('c')
+                .reshape('c', n, width); // (B*T, C)
+        return Tensor.fromOp(merged, g -> {
+            INDArray gh = g.reshape('c', batch, time, heads, d).permute(0, 2, 1, 3).dup('c')
+                    .reshape('c', bh, time, d); // dO (BH, T, D)
+            INDArray dSplit = Nd4j.createUninitialized(qkv.dataType(), 3, bh, time, d);
+            attentionBackward(q, k, v, p, out, gh, true, true, true, dSplit);
+            qkv.accumulateOwned(dSplit.reshape('c', 3, batch, heads, time, d).permute(1, 3, 0, 2, 4).dup('c')
+                    .reshape('c', n, 3 * width));
+        }, qkv);
+    }
+
+    /** Block i of a (3, BH, T, D) array: a (BH, T, D) view. */
+    private static INDArray part(INDArray split, int i) {
+        return split.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+    }
+
+    /**
+     * softmax(q k^T / sqrt(D) + causal mask + padding) and its product with v.
+     *
+     * @return {P (BH, Tq, Tk), O (BH, Tq, D)}
+     */
+    private static INDArray[] attentionForward(INDArray q, INDArray k, INDArray v, INDArray keyPadding, long queryOffset) {
+        long bh = q.size(0);
+        long tq = q.size(1);
+        long tk = k.size(1);
+        double scale = 1.0 / Math.sqrt(q.size(2));
+        INDArray scores = Tensor.mm(q, k, false, true).muli(scale); // (BH, Tq, Tk)
         // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
         INDArray flat = scores.reshape('c', bh, tq * tk);
         flat.addiRowVector(causalMask(tq, tk, queryOffset, scores.dataType()).reshape(1, tq * tk));
@@ -255,26 +328,49 @@ public final class Ops {
             scores.reshape('c', bh * tq, tk).addi(tq == 1 ? bias : repeatRows(bias, tq));
         }
         INDArray p = Softmax.forwardInPlace(scores); // (BH, Tq, Tk)
-        INDArray out = Tensor.mm(p, v.value(), false, false); // (BH, Tq, D)
-        return Tensor.fromOp(out, g -> {
-            if (v.requiresGrad()) {
-                v.accumulateOwned(Tensor.mm(p, g, true, false)); // P^T dO
+        return new INDArray[] {p, Tensor.mm(p, v, false, false)};
+    }
+
+    /**
+     * The gradients of {@link #attentionForward} from dO (BH, Tq, D). With {@code into} (3, BH, T, D)
+     * they are written to its blocks 0, 1, 2 (all three wanted); otherwise returned as fresh arrays
+     * {dq, dk, dv}, null where not wanted.
+     */
+    private static INDArray[] attentionBackward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray out, INDArray g,
+                                                boolean wantQ, boolean wantK, boolean wantV, INDArray into) {
+        long bh = q.size(0);
+        long tq = q.size(1);
+        long tk = k.size(1);
+        double scale = 1.0 / Math.sqrt(q.size(2));
+        INDArray[] grads = new INDArray[3];
+        if (wantV) {
+            grads[2] = product(p, g, true, false, into, 2); // P^T dO (BH, Tk, D)
+        }
+        if (wantQ || wantK) {
+            INDArray ds = Tensor.mm(g, v, false, true); // dP (BH, Tq, Tk), fresh
+            // Softmax backward in place on dP: dS = P * (dP - rowsum(dP * P)), where
+            // rowsum(dP * P) = rowsum(dO * O) (BH, Tq, 1), a (BH, Tq, D) product instead of (BH, Tq, Tk).
+            INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
+            ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
+            ds.muli(p).muli(scale);
+            if (wantQ) {
+                grads[0] = product(ds, k, false, false, into, 0); // dS K (BH, Tq, D)
             }
-            if (q.requiresGrad() || k.requiresGrad()) {
-                INDArray ds = Tensor.mm(g, v.value(), false, true); // dP (BH, Tq, Tk), fresh
-                // Softmax backward in place on dP: dS = P * (dP - rowsum(dP * P)), where
-                // rowsum(dP * P) = rowsum(dO * O) (BH, Tq, 1), a (BH, Tq, D) product instead of (BH, Tq, Tk).
-                INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
-                ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
-                ds.muli(p).muli(scale);
-                if (q.requiresGrad()) {
-                    q.accumulateOwned(Tensor.mm(ds, k.value(), false, false));
-                }
-                if (k.requiresGrad()) {
-                    k.accumulateOwned(Tensor.mm(ds, q.value(), true, false));
-                }
+            if (wantK) {
+                grads[1] = product(ds, q, true, false, into, 1); // dS^T Q (BH, Tk, D)
             }
-        }, q, k, v);
+        }
+        return grads;
+    }
+
+    /** A batched product, fresh or written to block {@code i} of {@code into}. */
+    private static INDArray product(INDArray a, INDArray b, boolean transA, boolean transB, INDArray into, int i) {
+        if (into == null) {
+            return Tensor.mm(a, b, transA, transB);
+        }
+        INDArray target = part(into, i);
+        target.assign(Tensor.mm(a, b, transA, transB));
+        return target;
     }
 
     /** (R, C) -> (R * times, C), each row repeated {@code times} times in place. */

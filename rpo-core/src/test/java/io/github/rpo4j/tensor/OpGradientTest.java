@@ -167,6 +167,11 @@ class OpGradientTest {
     }
 
     @Test
+    void causalSelfAttentionFromFusedProjection() {
+        check("self-attention from qkv", ps -> Ops.causalSelfAttention(ps.get(0), 2, 3, 2, null), p(6, 3 * 2 * 3));
+    }
+
+    @Test
     void crossEntropyWithIgnoredPositions() {
         int[] targets = {2, -100, 0, 4, -100, 1};
         check("crossEntropy", ps -> Ops.crossEntropy(ps.get(0).scale(2), targets, -100), p(6, 5));
