@@ -258,6 +258,9 @@ public final class TransformerLM {
             cos = cs[0];
             sin = cs[1];
         }
+        if (cache != null && cache.inJava()) {
+            return cachedHidden(x, batch, time, keyPadding, cache);
+        }
         INDArray padding = null; // (B*H, Tk): every head of a row shares its row's padding
         if (keyPadding != null) {
             int keys = cache == null ? time : cache.capacity();
@@ -276,6 +279,46 @@ public final class TransformerLM {
             cache.advance(time);
         }
         return finalNorm.forward(x);
+    }
+
+    /**
+     * GPT-2 blocks over a cache held in Java arrays ({@link CachedAttention}): the decoding path,
+     * without gradients.
+     *
+     * @param x          the embedded inputs (B*T, C)
+     * @param keyPadding (B, given) with 0 at padded keys, or null
+     */
+    private Tensor cachedHidden(Tensor x, int batch, int time, INDArray keyPadding, KvCache cache) {
+        if (x.requiresGrad() && io.github.rpo4j.tensor.Tape.isRecording()) {
+            throw new IllegalStateException("decoding with a KV cache records no gradients: run it under Tape.noGrad()");
+        }
+        float[] present = null;
+        int given = 0;
+        if (keyPadding != null) {
+            given = (int) keyPadding.size(1);
+            present = keyPadding.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        }
+        int past = cache.length();
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
+            double[] att = CachedAttention.attend(qkv.value().dup('c').data().asDouble(), batch, time, config.heads(),
+                    config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
+            INDArray y = dataType == DataType.FLOAT
+                    ? Nd4j.create(toFloats(att), new long[] {(long) batch * time, config.width()}, 'c')
+                    : Nd4j.create(att, new long[] {(long) batch * time, config.width()}, 'c').castTo(dataType);
+            x = mlp(b, x.add(b.proj().forward(Tensor.constant(y))));
+        }
+        cache.advance(time);
+        return finalNorm.forward(x);
+    }
+
+    private static float[] toFloats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
     }
 
     /** One pre-norm block; {@code padding} is (B*H, Tk) or null. */
