@@ -2,7 +2,9 @@ package io.github.rpo4j.benchmarks;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.github.rpo4j.tensor.NativeThreads;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The native thread settings a benchmark runs under, and the system properties that change them.
@@ -34,6 +36,9 @@ final class ThreadSettings {
         Map<String, Object> m = new LinkedHashMap<>();
         String omp = System.getenv("OMP_NUM_THREADS");
         m.put("omp_num_threads", omp == null ? "unset" : omp);
+        m.put("rpo_threads", System.getProperty(NativeThreads.PROPERTY, "default"));
+        m.put("omp_max_threads", NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+        m.put("blas_max_threads", Nd4j.factory().blas().getMaxThreads());
         m.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
         m.put("nd4j_max_master_threads", Nd4j.getEnvironment().maxMasterThreads());
         m.put("cpus", Runtime.getRuntime().availableProcessors());

@@ -5,6 +5,7 @@ import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.optim.AdamW;
+import io.github.rpo4j.tensor.NativeThreads;
 import io.github.rpo4j.tensor.Ops;
 import io.github.rpo4j.tensor.Tensor;
 import java.lang.management.ManagementFactory;
@@ -67,11 +68,9 @@ public final class Throughput {
     }
 
     public static void main(String[] args) {
+        // rpo-core's default of one native thread (NativeThreads), or -Drpo.threads / OMP_NUM_THREADS
+        NativeThreads.applyDefaults();
         ThreadSettings.applyFromSystemProperties();
-        if (System.getenv("OMP_NUM_THREADS") == null) {
-            // Measured in docs/benchmarks.md: on 2 cores one OpenMP thread was several times faster.
-            System.err.println("OMP_NUM_THREADS is unset; OMP_NUM_THREADS=1 is recommended (docs/benchmarks.md)");
-        }
         int steps = Integer.getInteger("train.steps", 10);
         List<Size> sizes = new ArrayList<>();
         for (String a : args) {

@@ -22,6 +22,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Tensor {
 
+    static {
+        NativeThreads.applyDefaults(); // one native thread unless overridden: see NativeThreads
+    }
+
     private final INDArray value;
     private INDArray grad;
     private final boolean requiresGrad;
@@ -209,7 +213,9 @@ public final class Tensor {
     /** The product of two rank-2 or two rank-3 (batched) arrays, with transposes of the last two axes. */
     static INDArray mm(INDArray a, INDArray b, boolean transA, boolean transB) {
         if (a.rank() == 2 && b.rank() == 2) {
-            return Nd4j.gemm(a, b, transA, transB);
+            // Into an uninitialised output: gemm with beta 0 overwrites it, so zero-filling it first is wasted.
+            INDArray out = Nd4j.createUninitialized(a.dataType(), transA ? a.size(1) : a.size(0), transB ? b.size(0) : b.size(1));
+            return Nd4j.gemm(a, b, out, transA, transB, 1.0, 0.0);
         }
         if (a.rank() == 3 && b.rank() == 3 && a.size(0) == b.size(0)) {
             return Nd4j.matmul(a, b, transA, transB, false);
