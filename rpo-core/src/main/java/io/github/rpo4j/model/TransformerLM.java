@@ -248,12 +248,13 @@ public final class TransformerLM {
                 pos[i] = past + i % time;
             }
         }
-        Tensor x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
+        Tensor x;
         INDArray cos = null;
         INDArray sin = null;
         if (config.family() == Family.GPT2) {
-            x = x.add(Ops.embedding(positionEmbedding, pos));
+            x = Ops.embeddingSum(tokenEmbedding, ids, positionEmbedding, pos); // (B*T, C)
         } else {
+            x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
             INDArray[] cs = Rope.cosSin(pos, batch, time, config.headWidth(), config.ropeTheta(), dataType);
             cos = cs[0];
             sin = cs[1];

@@ -140,6 +140,19 @@ class OpGradientTest {
     }
 
     @Test
+    void embeddingSumWithRepeatedIdsEqualsTwoLookups() {
+        int[] ids = {1, 3, 1, 0};
+        int[] pos = {0, 1, 2, 0};
+        check("embeddingSum", ps -> Ops.embeddingSum(ps.get(0), ids, ps.get(1), pos), p(4, 3), p(3, 3));
+        Tensor tok = p(4, 3);
+        Tensor wpe = p(3, 3);
+        INDArray fused = Ops.embeddingSum(tok, ids, wpe, pos).value();
+        INDArray plain = Ops.embedding(tok, ids).add(Ops.embedding(wpe, pos)).value();
+        assertTrue(fused.equalsWithEps(plain, 1e-12));
+        assertThrows(IllegalArgumentException.class, () -> Ops.embeddingSum(tok, new int[] {4}, wpe, new int[] {0}));
+    }
+
+    @Test
     void norms() {
         check("layerNorm", ps -> Ops.layerNorm(ps.get(0), ps.get(1), ps.get(2), 1e-5), p(2, 3, 6), p(6), p(6));
         check("layerNorm no bias", ps -> Ops.layerNorm(ps.get(0), ps.get(1), null, 1e-5), p(4, 5), p(5));
