@@ -303,7 +303,7 @@ public final class TransformerLM {
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
-            double[] att = CachedAttention.attend(qkv.value().dup('c').data().asDouble(), batch, time, config.heads(),
+            double[] att = CachedAttention.attend(Ops.doubles(qkv.value()), batch, time, config.heads(),
                     config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
             INDArray y = dataType == DataType.FLOAT
                     ? Nd4j.create(toFloats(att), new long[] {(long) batch * time, config.width()}, 'c')

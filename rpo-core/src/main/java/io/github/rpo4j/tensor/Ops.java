@@ -108,8 +108,8 @@ public final class Ops {
         }
         checkIds(ids, tokens.size(0), "token id");
         checkIds(pos, positions.size(0), "position");
-        double[] tok = tokens.value().dup('c').data().asDouble();
-        double[] wpe = positions.value().dup('c').data().asDouble();
+        double[] tok = doubles(tokens.value());
+        double[] wpe = doubles(positions.value());
         double[] out = new double[ids.length * width];
         for (int i = 0; i < ids.length; i++) {
             int o = i * width;
@@ -121,7 +121,7 @@ public final class Ops {
         }
         long[] shape = {ids.length, width};
         return Tensor.fromOp(fromDoubles(out, shape, tokens.dataType()), g -> {
-            double[] gd = g.dup('c').data().asDouble();
+            double[] gd = doubles(g);
             if (tokens.requiresGrad()) {
                 tokens.accumulateOwned(scatterRows(gd, ids, tokens.shape(), tokens.dataType()));
             }
@@ -205,9 +205,9 @@ public final class Ops {
     /** LayerNorm of the rows of x (..., C) in a Java loop, accumulating in double; no gradient. */
     static INDArray layerNormRows(INDArray x, INDArray gamma, INDArray beta, double eps) {
         int width = (int) x.size(x.rank() - 1);
-        double[] a = x.dup('c').data().asDouble();
-        double[] g = gamma.dup('c').data().asDouble();
-        double[] b = beta == null ? null : beta.dup('c').data().asDouble();
+        double[] a = doubles(x);
+        double[] g = doubles(gamma);
+        double[] b = beta == null ? null : doubles(beta);
         for (int r = 0; r < a.length; r += width) {
             double mean = 0;
             for (int c = 0; c < width; c++) {
@@ -225,6 +225,14 @@ public final class Ops {
             }
         }
         return fromDoubles(a, x.shape(), x.dataType());
+    }
+
+    /**
+     * The elements of {@code a} in row-major order as a fresh Java array; copies once (no
+     * intermediate dup) when {@code a} is already the whole of its buffer in row-major order.
+     */
+    public static double[] doubles(INDArray a) {
+        return (Tensor.isWholeCBuffer(a) ? a : a.dup('c')).data().asDouble();
     }
 
     /** A row-major array of the given shape and type holding {@code a}. */

@@ -149,7 +149,7 @@ public final class Tensor {
     }
 
     /** Whether {@code a} is the whole of its buffer in row-major order (not a view into something larger). */
-    private static boolean isWholeCBuffer(INDArray a) {
+    static boolean isWholeCBuffer(INDArray a) {
         return a.ordering() == 'c' && a.offset() == 0 && a.length() == a.data().length()
                 && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
     }
