@@ -9,10 +9,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 /**
  * The native thread settings a benchmark runs under, and the system properties that change them.
  *
- * <p>OpenMP (ND4J's elementwise and reduction loops) and OpenBLAS (its matrix products) read
- * OMP_NUM_THREADS when the native library loads, so that one can only be set on the command
- * line. ND4J's own limits can be changed at run time: {@code -Drpo.maxThreads=N} and
- * {@code -Drpo.maxMasterThreads=N} apply them before anything is measured.
+ * <p>rpo-core applies one native thread by default ({@link NativeThreads}; {@code -Drpo.threads=N}
+ * or {@code OMP_NUM_THREADS} override it). On top of that, {@code -Drpo.maxThreads=N} and
+ * {@code -Drpo.maxMasterThreads=N} set ND4J's own {@code Environment} limits alone.
  */
 final class ThreadSettings {
 
