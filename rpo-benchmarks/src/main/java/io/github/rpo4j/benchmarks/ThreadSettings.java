@@ -2,15 +2,16 @@ package io.github.rpo4j.benchmarks;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.github.rpo4j.tensor.NativeThreads;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The native thread settings a benchmark runs under, and the system properties that change them.
  *
- * <p>OpenMP (ND4J's elementwise and reduction loops) and OpenBLAS (its matrix products) read
- * OMP_NUM_THREADS when the native library loads, so that one can only be set on the command
- * line. ND4J's own limits can be changed at run time: {@code -Drpo.maxThreads=N} and
- * {@code -Drpo.maxMasterThreads=N} apply them before anything is measured.
+ * <p>rpo-core applies one native thread by default ({@link NativeThreads}; {@code -Drpo.threads=N}
+ * or {@code OMP_NUM_THREADS} override it). On top of that, {@code -Drpo.maxThreads=N} and
+ * {@code -Drpo.maxMasterThreads=N} set ND4J's own {@code Environment} limits alone.
  */
 final class ThreadSettings {
 
@@ -34,6 +35,9 @@ final class ThreadSettings {
         Map<String, Object> m = new LinkedHashMap<>();
         String omp = System.getenv("OMP_NUM_THREADS");
         m.put("omp_num_threads", omp == null ? "unset" : omp);
+        m.put("rpo_threads", System.getProperty(NativeThreads.PROPERTY, "default"));
+        m.put("omp_max_threads", NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+        m.put("blas_max_threads", Nd4j.factory().blas().getMaxThreads());
         m.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
         m.put("nd4j_max_master_threads", Nd4j.getEnvironment().maxMasterThreads());
         m.put("cpus", Runtime.getRuntime().availableProcessors());

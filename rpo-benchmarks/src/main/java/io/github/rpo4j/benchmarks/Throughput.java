@@ -5,8 +5,11 @@ import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.optim.AdamW;
+import io.github.rpo4j.tensor.NativeThreads;
 import io.github.rpo4j.tensor.Ops;
 import io.github.rpo4j.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,16 +62,15 @@ public final class Throughput {
     static final int NEW_TOKENS = 96;
     static final double TEMPERATURE = 0.8;
     static final double LEARNING_RATE = 1e-3;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private Throughput() {
     }
 
     public static void main(String[] args) {
+        // rpo-core's default of one native thread (NativeThreads), or -Drpo.threads / OMP_NUM_THREADS
+        NativeThreads.applyDefaults();
         ThreadSettings.applyFromSystemProperties();
-        if (System.getenv("OMP_NUM_THREADS") == null) {
-            // Measured in docs/benchmarks.md: on 2 cores one OpenMP thread was several times faster.
-            System.err.println("OMP_NUM_THREADS is unset; OMP_NUM_THREADS=1 is recommended (docs/benchmarks.md)");
-        }
         int steps = Integer.getInteger("train.steps", 10);
         List<Size> sizes = new ArrayList<>();
         for (String a : args) {
@@ -100,9 +102,11 @@ public final class Throughput {
             trainStep(model, opt, ids, targets, size);
         }
         long t0 = System.nanoTime();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         for (int i = 0; i < steps; i++) {
             trainStep(model, opt, ids, targets, size);
         }
+        double trainCpuMs = (THREADS.getCurrentThreadCpuTime() - c0) / 1e6 / steps;
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         double trainTokensPerSecond = (double) tokens * steps / trainSeconds;
 
@@ -118,8 +122,13 @@ public final class Throughput {
         out.put("train_steps", steps);
         out.put("train_tokens_per_s", Math.round(trainTokensPerSecond));
         out.put("train_ms_per_step", trainSeconds * 1000 / steps);
+        // CPU time of the calling thread (user + system), which with one OpenMP thread does all the
+        // work: on a shared machine it moves far less with other jobs' load than wall time does.
+        out.put("train_cpu_ms_per_step", trainCpuMs);
         if (Boolean.parseBoolean(System.getProperty("sampling", "true"))) {
-            out.put("sample_tokens_per_s", Math.round(sampleTokensPerSecond(model, size, random)));
+            double[] sample = sampleTokensPerSecond(model, size, random);
+            out.put("sample_tokens_per_s", Math.round(sample[0]));
+            out.put("sample_cpu_tokens_per_s", Math.round(sample[1]));
         }
         // The usual 6 N D estimate: forward 2 N D, backward 4 N D (attention scores not counted).
         double trainGflops = 6.0 * params * trainTokensPerSecond / 1e9;
@@ -132,16 +141,23 @@ public final class Throughput {
         return out;
     }
 
-    /** One warm-up call, then one timed call: 32 prompts x 96 new tokens at temperature 0.8, no end token. */
-    static double sampleTokensPerSecond(TransformerLM model, Size size, Random random) {
+    /**
+     * One warm-up call, then one timed call: 32 prompts x 96 new tokens at temperature 0.8, no end token.
+     *
+     * @return tokens per second of wall time, and per second of the calling thread's CPU time
+     */
+    static double[] sampleTokensPerSecond(TransformerLM model, Size size, Random random) {
         Sampler sampler = new Sampler(model, generated -> "", -1);
         SamplingSettings settings = SamplingSettings.sampling(TEMPERATURE, NEW_TOKENS, 1);
         sampler.generate(randomPrompts(random, size.vocab), 1, settings);
         List<int[]> prompts = randomPrompts(random, size.vocab);
         long s0 = System.nanoTime();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         sampler.generate(prompts, 1, settings);
+        double cpuSeconds = (THREADS.getCurrentThreadCpuTime() - c0) / 1e9;
         double sampleSeconds = (System.nanoTime() - s0) / 1e9;
-        return (double) SAMPLE_PROMPTS * NEW_TOKENS / sampleSeconds;
+        double tokens = (double) SAMPLE_PROMPTS * NEW_TOKENS;
+        return new double[] {tokens / sampleSeconds, tokens / cpuSeconds};
     }
 
     static void trainStep(TransformerLM model, AdamW opt, int[] ids, int[] targets, Size size) {

@@ -80,7 +80,10 @@ public final class Sampler {
                     padMask[i] = real ? 1 : 0;
                 }
             }
-            INDArray keyPadding = Nd4j.create(padMask, new long[] {promptCount, longest}, 'c').castTo(model.dataType());
+            // With prompts of one length nothing is padded: no mask to build, widen and apply each step.
+            boolean anyPadding = Arrays.stream(pad).anyMatch(n -> n > 0);
+            INDArray keyPadding = anyPadding
+                    ? Nd4j.create(padMask, new long[] {promptCount, longest}, 'c').castTo(model.dataType()) : null;
             KvCache cache = new KvCache(model.config(), promptCount, longest + maxNew, model.dataType());
             Tensor hidden = model.hidden(ids, promptCount, longest, positions, keyPadding, cache); // (P*Lp, C)
             int[] lastRows = new int[promptCount];
@@ -96,7 +99,7 @@ public final class Sampler {
                 expand[r] = r / samplesPerPrompt;
             }
             cache = cache.selectRows(expand);
-            keyPadding = keyPadding.getRows(expand);
+            keyPadding = keyPadding == null ? null : keyPadding.getRows(expand);
             INDArray logits = promptLogits.getRows(expand);
 
             SplittableRandom random = new SplittableRandom(settings.seed());
@@ -155,7 +158,7 @@ public final class Sampler {
                         keptNext[i] = next[keep[i]];
                     }
                     cache = cache.selectRows(keep);
-                    keyPadding = keyPadding.getRows(keep);
+                    keyPadding = keyPadding == null ? null : keyPadding.getRows(keep);
                     active = stillActive;
                     next = keptNext;
                 }
@@ -163,7 +166,9 @@ public final class Sampler {
                 for (int b = 0; b < active.length; b++) {
                     pos[b] = longest + step - pad[active[b] / samplesPerPrompt];
                 }
-                keyPadding = Nd4j.concat(1, keyPadding, Nd4j.ones(keyPadding.dataType(), active.length, 1));
+                if (keyPadding != null) {
+                    keyPadding = Nd4j.concat(1, keyPadding, Nd4j.ones(keyPadding.dataType(), active.length, 1));
+                }
                 logits = model.forward(next, active.length, 1, pos, keyPadding, cache).value(); // (R, V)
             }
 

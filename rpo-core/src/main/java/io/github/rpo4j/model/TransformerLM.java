@@ -248,15 +248,19 @@ public final class TransformerLM {
                 pos[i] = past + i % time;
             }
         }
-        Tensor x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
+        Tensor x;
         INDArray cos = null;
         INDArray sin = null;
         if (config.family() == Family.GPT2) {
-            x = x.add(Ops.embedding(positionEmbedding, pos));
+            x = Ops.embeddingSum(tokenEmbedding, ids, positionEmbedding, pos); // (B*T, C)
         } else {
+            x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
             INDArray[] cs = Rope.cosSin(pos, batch, time, config.headWidth(), config.ropeTheta(), dataType);
             cos = cs[0];
             sin = cs[1];
+        }
+        if (cache != null && cache.inJava()) {
+            return cachedHidden(x, batch, time, keyPadding, cache);
         }
         INDArray padding = null; // (B*H, Tk): every head of a row shares its row's padding
         if (keyPadding != null) {
@@ -278,6 +282,46 @@ public final class TransformerLM {
         return finalNorm.forward(x);
     }
 
+    /**
+     * GPT-2 blocks over a cache held in Java arrays ({@link CachedAttention}): the decoding path,
+     * without gradients.
+     *
+     * @param x          the embedded inputs (B*T, C)
+     * @param keyPadding (B, given) with 0 at padded keys, or null
+     */
+    private Tensor cachedHidden(Tensor x, int batch, int time, INDArray keyPadding, KvCache cache) {
+        if (x.requiresGrad() && io.github.rpo4j.tensor.Tape.isRecording()) {
+            throw new IllegalStateException("decoding with a KV cache records no gradients: run it under Tape.noGrad()");
+        }
+        float[] present = null;
+        int given = 0;
+        if (keyPadding != null) {
+            given = (int) keyPadding.size(1);
+            present = keyPadding.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        }
+        int past = cache.length();
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
+            double[] att = CachedAttention.attend(Ops.doubles(qkv.value()), batch, time, config.heads(),
+                    config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
+            INDArray y = dataType == DataType.FLOAT
+                    ? Nd4j.create(toFloats(att), new long[] {(long) batch * time, config.width()}, 'c')
+                    : Nd4j.create(att, new long[] {(long) batch * time, config.width()}, 'c').castTo(dataType);
+            x = mlp(b, x.add(b.proj().forward(Tensor.constant(y))));
+        }
+        cache.advance(time);
+        return finalNorm.forward(x);
+    }
+
+    private static float[] toFloats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
     /** One pre-norm block; {@code padding} is (B*H, Tk) or null. */
     private Tensor block(int l, Tensor x, int batch, int time, INDArray cos, INDArray sin, INDArray padding,
                          KvCache cache) {
@@ -288,6 +332,11 @@ public final class TransformerLM {
         int width = config.width();
 
         Tensor h = b.norm1().forward(x); // (B*T, C)
+        if (b.qkv() != null && cache == null) {
+            // GPT-2 without a cache (training, scoring): heads split, attended and merged in one node
+            Tensor y = Ops.causalSelfAttention(b.qkv().forward(h), batch, time, heads, padding); // (B*T, C)
+            return mlp(b, x.add(b.proj().forward(y)));
+        }
         Tensor q;
         Tensor k;
         Tensor v;
@@ -325,8 +374,11 @@ public final class TransformerLM {
                 k.reshape((long) batch * heads, keysLength, d),
                 v.reshape((long) batch * heads, keysLength, d), padding, queryOffset); // (B*H, T, D)
         Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, width);
-        x = x.add(b.proj().forward(y));
+        return mlp(b, x.add(b.proj().forward(y)));
+    }
 
+    /** The block's second half: x + MLP(norm2(x)). */
+    private static Tensor mlp(Block b, Tensor x) {
         Tensor h2 = b.norm2().forward(x);
         Tensor mlp = b.fc() != null
                 ? b.down().forward(b.fc().forward(h2).gelu())

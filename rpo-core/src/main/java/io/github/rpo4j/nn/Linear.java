@@ -1,5 +1,6 @@
 package io.github.rpo4j.nn;
 
+import io.github.rpo4j.tensor.Ops;
 import io.github.rpo4j.tensor.Tensor;
 
 /**
@@ -26,7 +27,11 @@ public final class Linear {
 
     /** x (N, in) -> (N, out). */
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight, false, layout == Layout.OUT_IN);
+        return x.rank() == 2 ? Ops.linear(x, weight, bias, layout == Layout.OUT_IN)
+                : addBias(x.matmul(weight, false, layout == Layout.OUT_IN));
+    }
+
+    private Tensor addBias(Tensor y) {
         return bias == null ? y : y.add(bias);
     }
 

@@ -3,7 +3,9 @@ package io.github.rpo4j.optim;
 import io.github.rpo4j.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -52,7 +54,7 @@ public final class AdamW {
         return step;
     }
 
-    /** Applies one update with learning rate {@code lr} to every parameter that has a gradient, then clears the gradients. */
+    /** Applies one update with learning rate {@code lr} to every parameter that has a gradient, then clears the gradients; their arrays are used as scratch space. */
     public void step(double lr) {
         step++;
         double bias1 = 1 - Math.pow(settings.beta1(), step);
@@ -66,13 +68,21 @@ public final class AdamW {
             INDArray value = p.value();
             INDArray m = firstMoment.computeIfAbsent(e.getKey(), k -> value.like());
             INDArray v = secondMoment.computeIfAbsent(e.getKey(), k -> value.like());
-            m.muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));
-            v.muli(settings.beta2()).addi(g.mul(g).muli(1 - settings.beta2()));
+            // In place, with the gradient (about to be cleared) as the only scratch array: no
+            // temporaries, each of which cost an allocation the size of the parameter.
+            Level1 blas = Nd4j.getBlasWrapper().level1();
+            long n = value.length();
+            m.muli(settings.beta1());
+            blas.axpy(n, 1 - settings.beta1(), g, m); // m = b1 m + (1 - b1) g
+            g.muli(g);
+            v.muli(settings.beta2());
+            blas.axpy(n, 1 - settings.beta2(), g, v); // v = b2 v + (1 - b2) g^2
             if (settings.weightDecay() > 0 && value.rank() >= 2) {
                 value.muli(1 - lr * settings.weightDecay());
             }
-            INDArray denom = Transforms.sqrt(v.div(bias2), false).addi(settings.eps());
-            value.subi(m.div(denom).muli(lr / bias1));
+            INDArray step = g.assign(v).muli(1 / bias2);
+            Transforms.sqrt(step, false).addi(settings.eps()).rdivi(m); // m / (sqrt(v / bias2) + eps)
+            blas.axpy(n, -lr / bias1, step, value);
             p.zeroGrad();
         }
     }

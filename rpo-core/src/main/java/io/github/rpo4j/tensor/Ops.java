@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -64,8 +65,92 @@ public final class Ops {
                 }
                 full = Nd4j.create(acc, new long[] {vocab, width}, 'c').castTo(weight.dataType());
             }
-            weight.accumulate(full);
+            weight.accumulateOwned(full);
         }, weight);
+    }
+
+    // ------------------------------------------------------------------ affine
+
+    /**
+     * y = x W (+ b) over rows as one node: x (N, in), W (in, out), or (out, in) applied transposed
+     * when {@code transposeW}; b (out) or null. The bias is added in place to the product, so the
+     * layer allocates one (N, out) array where a product and a separate add allocated two.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean transposeW) {
+        INDArray y = Tensor.mm(x.value(), w.value(), false, transposeW); // (N, out), fresh
+        if (b != null) {
+            y.addiRowVector(b.value().reshape(1, y.size(1)));
+        }
+        Tensor[] inputs = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
+        return Tensor.fromOp(y, g -> {
+            if (x.requiresGrad()) {
+                x.accumulateOwned(Tensor.mm(g, w.value(), false, !transposeW)); // (N, in)
+            }
+            if (w.requiresGrad()) {
+                w.accumulateOwned(transposeW ? Tensor.mm(g, x.value(), true, false) : Tensor.mm(x.value(), g, true, false));
+            }
+            if (b != null && b.requiresGrad()) {
+                b.accumulateOwned(Broadcast.sumRows(g).reshape(b.shape()));
+            }
+        }, inputs);
+    }
+
+    /**
+     * Token plus position embedding, GPT-2's input, as one node: tokens[ids[i]] + positions[pos[i]]
+     * for tokens (V, C) and positions (Tctx, C); the result is (N, C). One Java gather and one
+     * scatter per table, where two ND4J row gathers and an add cost three native calls and
+     * allocations (ND4J's row gather was 3-6 % of a training step).
+     */
+    public static Tensor embeddingSum(Tensor tokens, int[] ids, Tensor positions, int[] pos) {
+        int width = (int) tokens.size(1);
+        if (positions.size(1) != width || ids.length != pos.length) {
+            throw new IllegalArgumentException("embeddingSum needs tables of equal width and one position per id");
+        }
+        checkIds(ids, tokens.size(0), "token id");
+        checkIds(pos, positions.size(0), "position");
+        double[] tok = doubles(tokens.value());
+        double[] wpe = doubles(positions.value());
+        double[] out = new double[ids.length * width];
+        for (int i = 0; i < ids.length; i++) {
+            int o = i * width;
+            int a = ids[i] * width;
+            int b = pos[i] * width;
+            for (int c = 0; c < width; c++) {
+                out[o + c] = tok[a + c] + wpe[b + c];
+            }
+        }
+        long[] shape = {ids.length, width};
+        return Tensor.fromOp(fromDoubles(out, shape, tokens.dataType()), g -> {
+            double[] gd = doubles(g);
+            if (tokens.requiresGrad()) {
+                tokens.accumulateOwned(scatterRows(gd, ids, tokens.shape(), tokens.dataType()));
+            }
+            if (positions.requiresGrad()) {
+                positions.accumulateOwned(scatterRows(gd, pos, positions.shape(), positions.dataType()));
+            }
+        }, tokens, positions);
+    }
+
+    private static void checkIds(int[] ids, long size, String what) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= size) {
+                throw new IllegalArgumentException(what + " " + ids[i] + " at position " + i + " is outside the table of " + size);
+            }
+        }
+    }
+
+    /** (rows, C) table-shaped sums of the rows of g (N, C) by their ids; ids may repeat. */
+    private static INDArray scatterRows(double[] g, int[] ids, long[] shape, DataType type) {
+        int width = (int) shape[1];
+        double[] acc = new double[(int) (shape[0] * width)];
+        for (int i = 0; i < ids.length; i++) {
+            int o = ids[i] * width;
+            int s = i * width;
+            for (int c = 0; c < width; c++) {
+                acc[o + c] += g[s + c];
+            }
+        }
+        return fromDoubles(acc, shape, type);
     }
 
     // ------------------------------------------------------------------ normalisation
@@ -74,35 +159,96 @@ public final class Ops {
     public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
         long[] shape = x.shape();
         long width = shape[shape.length - 1];
+        boolean needsGrad = Tape.isRecording()
+                && (x.requiresGrad() || gamma.requiresGrad() || (beta != null && beta.requiresGrad()));
+        if (!needsGrad && x.value().length() <= SMALL_INFERENCE) {
+            return Tensor.constant(layerNormRows(x.value(), gamma.value(), beta == null ? null : beta.value(), eps));
+        }
         INDArray x2 = x.value().reshape('c', -1, width); // (R, C)
         INDArray mean = x2.mean(true, 1); // (R, 1)
-        INDArray centered = x2.sub(mean);
-        INDArray var = centered.mul(centered).mean(true, 1);
-        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false); // (R, 1)
-        INDArray xhat = centered.muli(rstd); // (R, C)
+        INDArray xhat = x2.subColumnVector(mean); // (R, C), centred; the one fresh array besides y
+        // Biased variance as |x - mean|^2 / C from a norm reduction: ND4J's variance op (summary
+        // statistics) took 4 % of an S training step on its own.
+        INDArray norm = xhat.norm2(1); // (R)
+        INDArray rstd = Transforms.pow(norm.muli(norm).divi(width).addi(eps), -0.5, false).reshape(-1, 1); // (R, 1)
+        xhat.muliColumnVector(rstd);
         INDArray gammaRow = gamma.value().reshape(1, width);
-        INDArray y = xhat.mul(gammaRow);
+        INDArray y = xhat.mulRowVector(gammaRow);
         if (beta != null) {
-            y.addi(beta.value().reshape(1, width));
+            y.addiRowVector(beta.value().reshape(1, width));
         }
         Tensor[] inputs = beta == null ? new Tensor[] {x, gamma} : new Tensor[] {x, gamma, beta};
         return Tensor.fromOp(y.reshape('c', shape), g -> {
-            INDArray g2 = g.reshape('c', -1, width);
+            INDArray g2 = g.reshape('c', -1, width); // (R, C), this node's own gradient
+            INDArray t = g2.mul(xhat); // (R, C) scratch: g * xhat
             if (gamma.requiresGrad()) {
-                gamma.accumulate(g2.mul(xhat).sum(0).reshape(gamma.shape()));
+                gamma.accumulateOwned(Broadcast.sumRows(t).reshape(gamma.shape()));
             }
             if (beta != null && beta.requiresGrad()) {
-                beta.accumulate(g2.sum(0).reshape(beta.shape()));
+                beta.accumulateOwned(Broadcast.sumRows(g2).reshape(beta.shape()));
             }
             if (x.requiresGrad()) {
-                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-                INDArray dxhat = g2.mul(gammaRow);
-                INDArray m1 = dxhat.mean(true, 1);
-                INDArray m2 = dxhat.mul(xhat).mean(true, 1);
-                INDArray dx = dxhat.subi(m1).subi(xhat.mul(m2)).muli(rstd);
-                x.accumulate(dx.reshape('c', shape));
+                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * gamma
+                INDArray m2 = t.muliRowVector(gammaRow).mean(true, 1); // (R, 1)
+                INDArray dx = g2.muliRowVector(gammaRow); // dxhat, in place over g
+                INDArray m1 = dx.mean(true, 1);
+                dx.subiColumnVector(m1).subi(t.assign(xhat).muliColumnVector(m2)).muliColumnVector(rstd);
+                x.accumulateOwned(dx.reshape('c', shape));
             }
         }, inputs);
+    }
+
+    /**
+     * Inference on at most this many elements runs as one Java loop instead of a chain of ND4J
+     * calls: decoding normalises a few rows (B, C) per step, where ND4J's eight calls of about 20
+     * microseconds each cost more than the arithmetic.
+     */
+    static final long SMALL_INFERENCE = 1 << 16;
+
+    /** LayerNorm of the rows of x (..., C) in a Java loop, accumulating in double; no gradient. */
+    static INDArray layerNormRows(INDArray x, INDArray gamma, INDArray beta, double eps) {
+        int width = (int) x.size(x.rank() - 1);
+        double[] a = doubles(x);
+        double[] g = doubles(gamma);
+        double[] b = beta == null ? null : doubles(beta);
+        for (int r = 0; r < a.length; r += width) {
+            double mean = 0;
+            for (int c = 0; c < width; c++) {
+                mean += a[r + c];
+            }
+            mean /= width;
+            double var = 0;
+            for (int c = 0; c < width; c++) {
+                double e = a[r + c] - mean;
+                var += e * e;
+            }
+            double rstd = 1.0 / Math.sqrt(var / width + eps);
+            for (int c = 0; c < width; c++) {
+                a[r + c] = (a[r + c] - mean) * rstd * g[c] + (b == null ? 0 : b[c]);
+            }
+        }
+        return fromDoubles(a, x.shape(), x.dataType());
+    }
+
+    /**
+     * The elements of {@code a} in row-major order as a fresh Java array; copies once (no
+     * intermediate dup) when {@code a} is already the whole of its buffer in row-major order.
+     */
+    public static double[] doubles(INDArray a) {
+        return (Tensor.isWholeCBuffer(a) ? a : a.dup('c')).data().asDouble();
+    }
+
+    /** A row-major array of the given shape and type holding {@code a}. */
+    static INDArray fromDoubles(double[] a, long[] shape, DataType type) {
+        if (type == DataType.FLOAT) {
+            float[] f = new float[a.length];
+            for (int i = 0; i < a.length; i++) {
+                f[i] = (float) a[i];
+            }
+            return Nd4j.create(f, shape, 'c');
+        }
+        INDArray d = Nd4j.create(a, shape, 'c');
+        return type == DataType.DOUBLE ? d : d.castTo(type);
     }
 
     /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * gamma (Llama). */
@@ -219,8 +365,80 @@ public final class Ops {
             throw new IllegalArgumentException("queries at key positions " + queryOffset + ".." + (queryOffset + tq - 1)
                     + " do not fit " + tk + " keys");
         }
-        double scale = 1.0 / Math.sqrt(d);
-        INDArray scores = Tensor.mm(q.value(), k.value(), false, true).muli(scale); // (BH, Tq, Tk)
+        INDArray[] pOut = attentionForward(q.value(), k.value(), v.value(), keyPadding, queryOffset);
+        INDArray p = pOut[0]; // (BH, Tq, Tk)
+        INDArray out = pOut[1]; // (BH, Tq, D)
+        return Tensor.fromOp(out, g -> {
+            INDArray[] grads = attentionBackward(q.value(), k.value(), v.value(), p, out, g,
+                    q.requiresGrad(), k.requiresGrad(), v.requiresGrad(), null);
+            if (q.requiresGrad()) {
+                q.accumulateOwned(grads[0]);
+            }
+            if (k.requiresGrad()) {
+                k.accumulateOwned(grads[1]);
+            }
+            if (v.requiresGrad()) {
+                v.accumulateOwned(grads[2]);
+            }
+        }, q, k, v);
+    }
+
+    /**
+     * GPT-2's causal self-attention from the fused projection to the merged heads, as one node:
+     * qkv (B*T, 3C), columns [q | k | v] with head h at columns h*D..(h+1)*D of each, to (B*T, C).
+     * Equal to slicing q, k and v, splitting each into heads (B*H, T, D), {@link #causalAttention}
+     * and merging the heads back, but with one copy in where that composition made six (three
+     * slices, three head transposes) and one gradient array out where it allocated three zero-filled
+     * (B*T, 3C) arrays for the slices' backward.
+     *
+     * @param keyPadding null, or (B*H, T) with 1 for keys that exist and 0 for padding
+     */
+    public static Tensor causalSelfAttention(Tensor qkv, int batch, int time, int heads, INDArray keyPadding) {
+        long n = qkv.size(0);
+        long width = qkv.size(1) / 3;
+        long d = width / heads;
+        long bh = (long) batch * heads;
+        if (qkv.rank() != 2 || n != (long) batch * time || qkv.size(1) != 3 * width || width != d * heads) {
+            throw new IllegalArgumentException("causalSelfAttention needs qkv (B*T, 3*H*D) for B=" + batch + ", T=" + time
+                    + ", H=" + heads + "; got " + Arrays.toString(qkv.shape()));
+        }
+        // (B*T, 3C) -> (3, B, H, T, D) -> (3, B*H, T, D): q, k and v heads, each block contiguous
+        INDArray split = qkv.value().reshape('c', batch, time, 3, heads, d).permute(2, 0, 3, 1, 4).dup('c')
+                .reshape('c', 3, bh, time, d);
+        INDArray q = part(split, 0); // (BH, T, D)
+        INDArray k = part(split, 1);
+        INDArray v = part(split, 2);
+        INDArray[] pOut = attentionForward(q, k, v, keyPadding, 0);
+        INDArray p = pOut[0]; // (BH, T, T)
+        INDArray out = pOut[1]; // (BH, T, D)
+        INDArray merged = out.reshape('c', batch, heads, time, d).permute(0, 2, 1, 3).dup('c')
+                .reshape('c', n, width); // (B*T, C)
+        return Tensor.fromOp(merged, g -> {
+            INDArray gh = g.reshape('c', batch, time, heads, d).permute(0, 2, 1, 3).dup('c')
+                    .reshape('c', bh, time, d); // dO (BH, T, D)
+            INDArray dSplit = Nd4j.createUninitialized(qkv.dataType(), 3, bh, time, d);
+            attentionBackward(q, k, v, p, out, gh, true, true, true, dSplit);
+            qkv.accumulateOwned(dSplit.reshape('c', 3, batch, heads, time, d).permute(1, 3, 0, 2, 4).dup('c')
+                    .reshape('c', n, 3 * width));
+        }, qkv);
+    }
+
+    /** Block i of a (3, BH, T, D) array: a (BH, T, D) view. */
+    private static INDArray part(INDArray split, int i) {
+        return split.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+    }
+
+    /**
+     * softmax(q k^T / sqrt(D) + causal mask + padding) and its product with v.
+     *
+     * @return {P (BH, Tq, Tk), O (BH, Tq, D)}
+     */
+    private static INDArray[] attentionForward(INDArray q, INDArray k, INDArray v, INDArray keyPadding, long queryOffset) {
+        long bh = q.size(0);
+        long tq = q.size(1);
+        long tk = k.size(1);
+        double scale = 1.0 / Math.sqrt(q.size(2));
+        INDArray scores = Tensor.mm(q, k, false, true).muli(scale); // (BH, Tq, Tk)
         // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
         INDArray flat = scores.reshape('c', bh, tq * tk);
         flat.addiRowVector(causalMask(tq, tk, queryOffset, scores.dataType()).reshape(1, tq * tk));
@@ -229,22 +447,49 @@ public final class Ops {
             scores.reshape('c', bh * tq, tk).addi(tq == 1 ? bias : repeatRows(bias, tq));
         }
         INDArray p = Softmax.forwardInPlace(scores); // (BH, Tq, Tk)
-        INDArray out = Tensor.mm(p, v.value(), false, false); // (BH, Tq, D)
-        return Tensor.fromOp(out, g -> {
-            if (v.requiresGrad()) {
-                v.accumulate(Tensor.mm(p, g, true, false)); // P^T dO
+        return new INDArray[] {p, Tensor.mm(p, v, false, false)};
+    }
+
+    /**
+     * The gradients of {@link #attentionForward} from dO (BH, Tq, D). With {@code into} (3, BH, T, D)
+     * they are written to its blocks 0, 1, 2 (all three wanted); otherwise returned as fresh arrays
+     * {dq, dk, dv}, null where not wanted.
+     */
+    private static INDArray[] attentionBackward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray out, INDArray g,
+                                                boolean wantQ, boolean wantK, boolean wantV, INDArray into) {
+        long bh = q.size(0);
+        long tq = q.size(1);
+        long tk = k.size(1);
+        double scale = 1.0 / Math.sqrt(q.size(2));
+        INDArray[] grads = new INDArray[3];
+        if (wantV) {
+            grads[2] = product(p, g, true, false, into, 2); // P^T dO (BH, Tk, D)
+        }
+        if (wantQ || wantK) {
+            INDArray ds = Tensor.mm(g, v, false, true); // dP (BH, Tq, Tk), fresh
+            // Softmax backward in place on dP: dS = P * (dP - rowsum(dP * P)), where
+            // rowsum(dP * P) = rowsum(dO * O) (BH, Tq, 1), a (BH, Tq, D) product instead of (BH, Tq, Tk).
+            INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
+            ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
+            ds.muli(p).muli(scale);
+            if (wantQ) {
+                grads[0] = product(ds, k, false, false, into, 0); // dS K (BH, Tq, D)
             }
-            if (q.requiresGrad() || k.requiresGrad()) {
-                INDArray dp = Tensor.mm(g, v.value(), false, true); // (BH, Tq, Tk)
-                INDArray ds = Softmax.backward(p, dp).muli(scale);
-                if (q.requiresGrad()) {
-                    q.accumulate(Tensor.mm(ds, k.value(), false, false));
-                }
-                if (k.requiresGrad()) {
-                    k.accumulate(Tensor.mm(ds, q.value(), true, false));
-                }
+            if (wantK) {
+                grads[1] = product(ds, q, true, false, into, 1); // dS^T Q (BH, Tk, D)
             }
-        }, q, k, v);
+        }
+        return grads;
+    }
+
+    /** A batched product, fresh or written to block {@code i} of {@code into}. */
+    private static INDArray product(INDArray a, INDArray b, boolean transA, boolean transB, INDArray into, int i) {
+        if (into == null) {
+            return Tensor.mm(a, b, transA, transB);
+        }
+        INDArray target = part(into, i);
+        target.assign(Tensor.mm(a, b, transA, transB));
+        return target;
     }
 
     /** (R, C) -> (R * times, C), each row repeated {@code times} times in place. */

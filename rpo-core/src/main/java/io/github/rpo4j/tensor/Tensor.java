@@ -22,6 +22,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Tensor {
 
+    static {
+        NativeThreads.applyDefaults(); // one native thread unless overridden: see NativeThreads
+    }
+
     private final INDArray value;
     private INDArray grad;
     private final boolean requiresGrad;
@@ -125,6 +129,31 @@ public final class Tensor {
         }
     }
 
+    /**
+     * As {@link #accumulate(INDArray)}, for a gradient array that the caller has just created and
+     * nobody else references: the first one is adopted as this tensor's gradient instead of copied.
+     * Allocating (and zeroing) a fresh output costs about as much as an elementwise pass, so the copy
+     * {@code accumulate} makes of every first gradient was a large share of a training step.
+     * Every gradient stays exclusively owned by its tensor, which lets backward functions update
+     * the gradient they receive in place.
+     */
+    void accumulateOwned(INDArray g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (grad == null && Arrays.equals(g.shape(), value.shape()) && isWholeCBuffer(g)) {
+            grad = g;
+        } else {
+            accumulate(g);
+        }
+    }
+
+    /** Whether {@code a} is the whole of its buffer in row-major order (not a view into something larger). */
+    static boolean isWholeCBuffer(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && a.length() == a.data().length()
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+    }
+
     /** Differentiates this scalar with respect to every recorded input (seed gradient 1). */
     public void backward() {
         if (value.length() != 1) {
@@ -172,11 +201,11 @@ public final class Tensor {
             if (a.requiresGrad) {
                 // C = op(A) op(B): dop(A) = G op(B)^T
                 INDArray ga = transA ? mm(b.value, g, transB, true) : mm(g, b.value, false, !transB);
-                a.accumulate(ga);
+                a.accumulateOwned(ga);
             }
             if (b.requiresGrad) {
                 INDArray gb = transB ? mm(g, a.value, true, transA) : mm(a.value, g, !transA, false);
-                b.accumulate(gb);
+                b.accumulateOwned(gb);
             }
         }, a, b);
     }
@@ -184,7 +213,9 @@ public final class Tensor {
     /** The product of two rank-2 or two rank-3 (batched) arrays, with transposes of the last two axes. */
     static INDArray mm(INDArray a, INDArray b, boolean transA, boolean transB) {
         if (a.rank() == 2 && b.rank() == 2) {
-            return Nd4j.gemm(a, b, transA, transB);
+            // Into an uninitialised output: gemm with beta 0 overwrites it, so zero-filling it first is wasted.
+            INDArray out = Nd4j.createUninitialized(a.dataType(), transA ? a.size(1) : a.size(0), transB ? b.size(0) : b.size(1));
+            return Nd4j.gemm(a, b, out, transA, transB, 1.0, 0.0);
         }
         if (a.rank() == 3 && b.rank() == 3 && a.size(0) == b.size(0)) {
             return Nd4j.matmul(a, b, transA, transB, false);
@@ -199,8 +230,22 @@ public final class Tensor {
         Tensor a = this;
         Tensor b = other;
         return fromOp(a.value.add(b.value), g -> {
-            a.accumulate(Broadcast.reduceTo(g, a.shape()));
-            b.accumulate(Broadcast.reduceTo(g, b.shape()));
+            // g is this node's own gradient, unused after this function: one side may adopt it, the
+            // other gets a copy (or its own reduced sum, which is fresh).
+            INDArray gb = Broadcast.reduceTo(g, b.shape());
+            if (gb != g) {
+                b.accumulateOwned(gb);
+                a.accumulateOwned(Broadcast.reduceTo(g, a.shape()));
+            } else {
+                INDArray ga = Broadcast.reduceTo(g, a.shape());
+                if (ga != g) {
+                    a.accumulateOwned(ga);
+                    b.accumulateOwned(g);
+                } else {
+                    b.accumulate(g);
+                    a.accumulateOwned(g);
+                }
+            }
         }, a, b);
     }
 
@@ -287,14 +332,15 @@ public final class Tensor {
         Tensor a = this;
         INDArray x = a.value;
         double c = Math.sqrt(2.0 / Math.PI);
-        INDArray x2 = x.mul(x);
-        INDArray t = Transforms.tanh(x2.mul(0.044715).addi(1.0).muli(x).muli(c), false);
+        // Two fresh arrays (t, y) and in-place passes: each allocation costs about as much as a pass.
+        INDArray t = x.mul(x).muli(0.044715).addi(1.0).muli(x).muli(c); // the tanh argument
+        Transforms.tanh(t, false); // t = tanh(c (x + 0.044715 x^3))
         INDArray y = t.add(1.0).muli(x).muli(0.5);
         return fromOp(y, g -> {
             // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2)
-            INDArray dtdx = t.mul(t).rsubi(1.0).muli(x2.mul(3 * 0.044715).addi(1.0)).muli(c);
-            INDArray d = t.add(1.0).muli(0.5).addi(dtdx.muli(x).muli(0.5));
-            a.accumulate(d.muli(g));
+            INDArray w = x.mul(x).muli(3 * 0.044715).addi(1.0).muli(x).muli(c); // c x (1 + 3a x^2)
+            INDArray d = t.mul(t).rsubi(1.0).muli(w).addi(t).addi(1.0).muli(0.5);
+            a.accumulateOwned(d.muli(g));
         }, a);
     }
 
@@ -390,7 +436,9 @@ public final class Tensor {
         Tensor a = this;
         long[] in = a.shape();
         INDArray y = a.value.reshape('c', shape);
-        return fromOp(y, g -> a.accumulate(g.reshape('c', in)), a);
+        // g is this node's own gradient, unused after this function, so a reshaped view (a copy when
+        // g is not contiguous) may be adopted
+        return fromOp(y, g -> a.accumulateOwned(g.reshape('c', in)), a);
     }
 
     /** Reorders axes; the result is contiguous. */
@@ -401,7 +449,7 @@ public final class Tensor {
             inverse[axes[i]] = i;
         }
         INDArray y = a.value.permute(axes).dup('c');
-        return fromOp(y, g -> a.accumulate(g.permute(inverse).dup('c')), a);
+        return fromOp(y, g -> a.accumulateOwned(g.permute(inverse).dup('c')), a);
     }
 
     /** Swaps two axes. */
@@ -428,7 +476,7 @@ public final class Tensor {
         return fromOp(y, g -> {
             INDArray full = Nd4j.zeros(a.dataType(), a.shape());
             full.get(idx).assign(g);
-            a.accumulate(full);
+            a.accumulateOwned(full);
         }, a);
     }
 

@@ -104,6 +104,35 @@ class TransformerLMTest {
     }
 
     @Test
+    void float32CachedDecodingWithPaddingEqualsTheFullForward() {
+        // The float32 cache (Java arrays of floats) against the uncached ND4J path, one row left-padded.
+        ModelConfig config = tinyGpt2();
+        Map<String, INDArray> w = new HashMap<>();
+        scaledInit(config, 9).weights().forEach((k, v) -> w.put(k, v.castTo(DataType.FLOAT)));
+        TransformerLM model = new TransformerLM(config, w);
+        int[] row = {3, 1, 4, 1, 5, 9, 2};
+        int[] padded = {0, 0, 3, 1, 4}; // the first 3 tokens of row, left-padded by 2
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            INDArray alone = model.forward(row, 1, row.length).value(); // (7, V)
+            KvCache cache = new KvCache(config, 1, 9, DataType.FLOAT);
+            INDArray pad = Nd4j.create(new float[] {0, 0, 1, 1, 1}, new long[] {1, 5}, 'c');
+            INDArray pre = model.forward(padded, 1, 5, new int[] {0, 0, 0, 1, 2}, pad, cache).value();
+            assertCloseFloat(alone.get(NDArrayIndex.interval(0, 3), NDArrayIndex.all()),
+                    pre.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all()), "prefill");
+            for (int t = 3; t < row.length; t++) {
+                pad = Nd4j.concat(1, pad, Nd4j.ones(DataType.FLOAT, 1, 1));
+                INDArray logits = model.forward(new int[] {row[t]}, 1, 1, new int[] {t}, pad, cache).value();
+                assertCloseFloat(alone.get(NDArrayIndex.interval(t, t + 1), NDArrayIndex.all()), logits, "step " + t);
+            }
+        }
+    }
+
+    private static void assertCloseFloat(INDArray expected, INDArray actual, String what) {
+        double diff = expected.reshape(actual.shape()).sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff < 1e-4, what + " differs by " + diff);
+    }
+
+    @Test
     void leftPaddedRowsMatchUnpaddedRows() {
         // A row left-padded by 2 with shifted positions and masked keys must give the logits of the row alone.
         for (ModelConfig config : List.of(tinyGpt2(), tinyLlama())) {

@@ -42,6 +42,39 @@ class AttentionCompositionTest {
         }
     }
 
+    /** Slices, head splits and merges of the unfused path around {@link Ops#causalAttention}: the reference. */
+    static Tensor composedSelfAttention(Tensor qkv, int batch, int time, int heads, INDArray padding) {
+        long width = qkv.size(1) / 3;
+        long d = width / heads;
+        Tensor[] qkvHeads = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            qkvHeads[i] = qkv.slice(1, i * width, (i + 1) * width).reshape(batch, time, heads, d)
+                    .permute(0, 2, 1, 3).reshape((long) batch * heads, time, d); // (B*H, T, D)
+        }
+        Tensor att = Ops.causalAttention(qkvHeads[0], qkvHeads[1], qkvHeads[2], padding);
+        return att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, width);
+    }
+
+    @Test
+    void fusedSelfAttentionMatchesSlicedHeads() {
+        Random random = new Random(5);
+        int batch = 2, time = 5, heads = 3, d = 4;
+        INDArray padding = org.nd4j.linalg.factory.Nd4j.create(new double[][] {{0, 1, 1, 1, 1}, {1, 1, 1, 1, 1}});
+        INDArray rows = padding.reshape(batch, 1, time).broadcast(batch, heads, time).dup('c').reshape(batch * heads, time);
+        for (INDArray pad : new INDArray[] {null, rows}) {
+            INDArray x = GradCheck.randomDouble(random, batch * time, 3 * heads * d).muli(2);
+            INDArray seed = GradCheck.randomDouble(random, batch * time, heads * d);
+            Tensor a = Tensor.param(x.dup());
+            Tensor fused = Ops.causalSelfAttention(a, batch, time, heads, pad);
+            fused.backward(seed);
+            Tensor b = Tensor.param(x.dup());
+            Tensor plain = composedSelfAttention(b, batch, time, heads, pad);
+            plain.backward(seed);
+            assertClose(plain.value(), fused.value(), "output");
+            assertClose(b.grad(), a.grad(), "dqkv");
+        }
+    }
+
     private static void assertClose(INDArray expected, INDArray actual, String what) {
         double diff = expected.sub(actual).amaxNumber().doubleValue();
         assertTrue(diff < 1e-10, what + " differs by " + diff);

@@ -121,6 +121,38 @@ class OpGradientTest {
     }
 
     @Test
+    void linearBothLayoutsWithAndWithoutBias() {
+        long n = 4, in = 3, out = 5;
+        check("x W + b", ps -> Ops.linear(ps.get(0), ps.get(1), ps.get(2), false), p(n, in), p(in, out), p(out));
+        check("x W^T + b", ps -> Ops.linear(ps.get(0), ps.get(1), ps.get(2), true), p(n, in), p(out, in), p(out));
+        check("x W", ps -> Ops.linear(ps.get(0), ps.get(1), null, false), p(n, in), p(in, out));
+        // the same input through two layers: its two gradient shares add up
+        check("shared input", ps -> Ops.linear(ps.get(0), ps.get(1), null, false)
+                .add(Ops.linear(ps.get(0), ps.get(2), ps.get(3), true)), p(n, in), p(in, out), p(out, in), p(out));
+    }
+
+    @Test
+    void columnSumsAsProductEqualPlainSums() {
+        INDArray g = GradCheck.randomDouble(random, 7, 3, 5);
+        INDArray reduced = Broadcast.reduceTo(g, new long[] {5});
+        INDArray plain = g.sum(0, 1);
+        assertTrue(reduced.equalsWithEps(plain, 1e-12), reduced + " vs " + plain);
+    }
+
+    @Test
+    void embeddingSumWithRepeatedIdsEqualsTwoLookups() {
+        int[] ids = {1, 3, 1, 0};
+        int[] pos = {0, 1, 2, 0};
+        check("embeddingSum", ps -> Ops.embeddingSum(ps.get(0), ids, ps.get(1), pos), p(4, 3), p(3, 3));
+        Tensor tok = p(4, 3);
+        Tensor wpe = p(3, 3);
+        INDArray fused = Ops.embeddingSum(tok, ids, wpe, pos).value();
+        INDArray plain = Ops.embedding(tok, ids).add(Ops.embedding(wpe, pos)).value();
+        assertTrue(fused.equalsWithEps(plain, 1e-12));
+        assertThrows(IllegalArgumentException.class, () -> Ops.embeddingSum(tok, new int[] {4}, wpe, new int[] {0}));
+    }
+
+    @Test
     void norms() {
         check("layerNorm", ps -> Ops.layerNorm(ps.get(0), ps.get(1), ps.get(2), 1e-5), p(2, 3, 6), p(6), p(6));
         check("layerNorm no bias", ps -> Ops.layerNorm(ps.get(0), ps.get(1), null, 1e-5), p(4, 5), p(5));
@@ -145,6 +177,11 @@ class OpGradientTest {
         INDArray padding = Nd4j.create(new double[][] {{1, 1, 0, 1, 1}, {1, 0, 1, 1, 1}});
         check("attention with key padding", ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), padding),
                 p(2, 5, 4), p(2, 5, 4), p(2, 5, 4));
+    }
+
+    @Test
+    void causalSelfAttentionFromFusedProjection() {
+        check("self-attention from qkv", ps -> Ops.causalSelfAttention(ps.get(0), 2, 3, 2, null), p(6, 3 * 2 * 3));
     }
 
     @Test
