@@ -199,8 +199,11 @@ final class AblateCommand implements Callable<Integer> {
                         // An untrained M0 is never right: the gold chain is then the only winner a pair can have.
                         .includeGoldChain(quick);
                 switch (method) {
-                    case "RPO" -> b.method(Method.PREFERENCE).alpha(1.0);
-                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0);
+                    // RPO as the quickstart runs it, and the same without the NLL term.
+                    case "RPO" -> b.method(Method.PREFERENCE).alpha(QuickstartRecipe.ALPHA)
+                            .cutRejectedAfterStep(QuickstartRecipe.REJECTED_STEP_END);
+                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0)
+                            .cutRejectedAfterStep(QuickstartRecipe.REJECTED_STEP_END);
                     case "SFT" -> b.method(Method.SFT_ON_CORRECT);
                     case "REST_EM" -> b.method(Method.REST_EM);
                     default -> throw new IllegalStateException("unknown method " + method);

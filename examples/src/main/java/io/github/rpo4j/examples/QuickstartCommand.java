@@ -48,7 +48,8 @@ final class QuickstartCommand implements Callable<Integer> {
             + "(default: the recipe's).")
     double[] lr;
 
-    @Option(names = "--alpha", description = "NLL weight on the winner; 0 = DPO only (default: 1).")
+    @Option(names = "--alpha", description = "NLL weight on the winner; 0 = DPO only (default: "
+            + QuickstartRecipe.ALPHA + ").")
     Double alpha;
 
     @Option(names = "--beta", description = "DPO beta (default: 0.1).")

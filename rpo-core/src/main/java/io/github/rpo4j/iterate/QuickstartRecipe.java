@@ -17,17 +17,32 @@ public final class QuickstartRecipe {
     public static final int POOL = 500;
     /** N: fewer than the paper's 30, to keep sampling within the budget. */
     public static final int SAMPLES_PER_QUESTION = 8;
-    /** K: each question's distinct winners and losers are few at N = 8. */
-    public static final int PAIRS_PER_QUESTION = 2;
     /**
-     * Learning rate of each iteration's training. An iteration here is about 60 steps (1,000 pairs in
-     * batches of 16), far fewer than a run on a large pool; 1e-5 moved the model by almost nothing.
+     * K: with N = 8 a problem has few distinct winners, so K = 8 mostly repeats the gold chain and the odd
+     * correct sample against different losers. The pairs are what carries the NLL term: K = 2 gave about 60
+     * optimiser steps per iteration, too few to move M0 (docs/results.md).
      */
-    public static final double LEARNING_RATE = 5e-5;
+    public static final int PAIRS_PER_QUESTION = 8;
+    /**
+     * Peak learning rate of each iteration (constant, fresh AdamW state). The loop is very sensitive to it:
+     * from this M0, one iteration at 5e-5 changed nothing, 2e-4 gained 4.4 points and 3e-4 lost 4.2.
+     */
+    public static final double LEARNING_RATE = 2e-4;
+    /**
+     * Weight of the NLL term on the winner. With beta 0.1 and alpha 1, the DPO term's gradient per token
+     * (beta * sigmoid(-margin), about 0.05) is three times the per-sequence NLL's (alpha / ~60 tokens), and it
+     * lowered accuracy at every learning rate that moved the model; alpha 10 puts the NLL term ahead.
+     */
+    public static final double ALPHA = 10;
+    /**
+     * Each loser is scored only through the step ("." ends one) in which it first departs from its winner,
+     * so the DPO term pushes down the first mistake and not the sound arithmetic that follows it.
+     */
+    public static final String REJECTED_STEP_END = ".";
     /**
      * Each pool problem's gold chain joins its winners (the winner set of Pang et al.: correct samples plus the
-     * gold chain where one exists). M0 answers fewer than one problem in ten, so without it most problems have
-     * no winner and are skipped.
+     * gold chain where one exists). M0 samples a correct chain for about one problem in eight, so without it
+     * most problems would have no winner and be skipped.
      */
     public static final boolean INCLUDE_GOLD_CHAIN = true;
     public static final int ITERATIONS = 3;
@@ -55,7 +70,8 @@ public final class QuickstartRecipe {
                 .includeGoldChain(INCLUDE_GOLD_CHAIN)
                 .temperatures(0.8)
                 .beta(0.1)
-                .alpha(1.0)
+                .alpha(ALPHA)
+                .cutRejectedAfterStep(REJECTED_STEP_END)
                 .training(TrainingSettings.defaults(LEARNING_RATE).withBatch(16, 16))
                 .maxNewTokens(task.maxCompletionLength() + 8)
                 .majorityVote(MAJORITY_K, 0.8)
