@@ -68,6 +68,10 @@ final class AblateCommand implements Callable<Integer> {
             + QuickstartRecipe.ITERATIONS + "; SCoRe runs stage I once, then stage II).")
     Integer iterations;
 
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate of every method's training (default: "
+            + "the quickstart's " + QuickstartRecipe.LEARNING_RATE + ").")
+    Double lr;
+
     @Option(names = "--model", paramLabel = "DIR", description = "Starting model M0 (default: the M0 shipped in the "
             + "jar, or --from-scratch).")
     Path model;
@@ -93,10 +97,10 @@ final class AblateCommand implements Callable<Integer> {
         }
 
         /** These sizes with the given overrides (null keeps a size). */
-        Sizes with(Integer newPool, Integer newTest, Integer newIterations) {
+        Sizes with(Integer newPool, Integer newTest, Integer newIterations, Double newLr) {
             return new Sizes(newPool != null ? newPool : pool, newTest != null ? newTest : test,
                     newIterations != null ? newIterations : iterations, chains, pairs, riseTurns, maxNewTokens,
-                    majorityK, lr, batch, m0);
+                    majorityK, newLr != null ? newLr : lr, batch, m0);
         }
 
         static Sizes quick() {
@@ -113,7 +117,7 @@ final class AblateCommand implements Callable<Integer> {
         }
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize, iterations);
+        Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize, iterations, lr);
         int poolAvailable = split.train().size() - sizes.m0().goldChains();
         if (sizes.pool() < 1 || sizes.pool() > poolAvailable) {
             throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + sizes.pool());
@@ -123,6 +127,9 @@ final class AblateCommand implements Callable<Integer> {
         }
         if (sizes.iterations() < 1) {
             throw new IllegalArgumentException("--iterations must be >= 1, got " + sizes.iterations());
+        }
+        if (!(sizes.lr() > 0) || !Double.isFinite(sizes.lr())) {
+            throw new IllegalArgumentException("--lr must be positive and finite, got " + sizes.lr());
         }
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);

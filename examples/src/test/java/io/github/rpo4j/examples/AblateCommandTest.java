@@ -79,7 +79,7 @@ class AblateCommandTest {
     void sizesOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--test", "501"},
-                {"--iterations", "0"}}) {
+                {"--iterations", "0"}, {"--lr", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));
