@@ -305,21 +305,11 @@ public final class TransformerLM {
             Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
             double[] att = CachedAttention.attend(Ops.doubles(qkv.value()), batch, time, config.heads(),
                     config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
-            INDArray y = dataType == DataType.FLOAT
-                    ? Nd4j.create(toFloats(att), new long[] {(long) batch * time, config.width()}, 'c')
-                    : Nd4j.create(att, new long[] {(long) batch * time, config.width()}, 'c').castTo(dataType);
+            INDArray y = Ops.fromDoubles(att, new long[] {(long) batch * time, config.width()}, dataType); // (B*T, C)
             x = mlp(b, x.add(b.proj().forward(Tensor.constant(y))));
         }
         cache.advance(time);
         return finalNorm.forward(x);
-    }
-
-    private static float[] toFloats(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
     }
 
     /** One pre-norm block; {@code padding} is (B*H, Tk) or null. */

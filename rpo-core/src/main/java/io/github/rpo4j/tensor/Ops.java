@@ -30,43 +30,10 @@ public final class Ops {
      * scatter-adds each row's gradient into the rows it was read from (ids may repeat).
      */
     public static Tensor embedding(Tensor weight, int[] ids) {
-        long vocab = weight.size(0);
-        int width = (int) weight.size(1);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
-                        + " is outside the vocabulary of " + vocab);
-            }
-        }
+        checkIds(ids, weight.size(0), "token id");
         INDArray rows = weight.value().getRows(ids); // (N, C)
-        return Tensor.fromOp(rows, g -> {
-            INDArray gc = g.dup('c');
-            INDArray full;
-            if (weight.dataType() == DataType.DOUBLE) {
-                double[] src = gc.data().asDouble();
-                double[] acc = new double[(int) vocab * width];
-                for (int i = 0; i < ids.length; i++) {
-                    int o = ids[i] * width;
-                    int s = i * width;
-                    for (int c = 0; c < width; c++) {
-                        acc[o + c] += src[s + c];
-                    }
-                }
-                full = Nd4j.create(acc, new long[] {vocab, width}, 'c');
-            } else {
-                float[] src = gc.data().asFloat();
-                float[] acc = new float[(int) vocab * width];
-                for (int i = 0; i < ids.length; i++) {
-                    int o = ids[i] * width;
-                    int s = i * width;
-                    for (int c = 0; c < width; c++) {
-                        acc[o + c] += src[s + c];
-                    }
-                }
-                full = Nd4j.create(acc, new long[] {vocab, width}, 'c').castTo(weight.dataType());
-            }
-            weight.accumulateOwned(full);
-        }, weight);
+        return Tensor.fromOp(rows, g -> weight.accumulateOwned(
+                scatterRows(doubles(g), ids, weight.shape(), weight.dataType())), weight);
     }
 
     // ------------------------------------------------------------------ affine
@@ -239,7 +206,7 @@ public final class Ops {
     }
 
     /** A row-major array of the given shape and type holding {@code a}. */
-    static INDArray fromDoubles(double[] a, long[] shape, DataType type) {
+    public static INDArray fromDoubles(double[] a, long[] shape, DataType type) {
         if (type == DataType.FLOAT) {
             float[] f = new float[a.length];
             for (int i = 0; i < a.length; i++) {
