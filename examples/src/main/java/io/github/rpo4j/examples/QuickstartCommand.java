@@ -8,6 +8,7 @@ import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -66,11 +67,28 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--pairs", description = "K, pairs per question (default: " + QuickstartRecipe.PAIRS_PER_QUESTION + ").")
     Integer pairs;
 
+    @Option(names = "--pool", paramLabel = "N", description = "Training problems sampled each iteration (default: "
+            + QuickstartRecipe.POOL + ").")
+    Integer pool;
+
+    @Option(names = "--samples", paramLabel = "N", description = "N, chains sampled per problem and iteration "
+            + "(default: " + QuickstartRecipe.SAMPLES_PER_QUESTION + ").")
+    Integer samples;
+
+    @Option(names = "--warmup", paramLabel = "S", description = "Linear warm-up steps of each iteration's training "
+            + "(default: the recipe's).")
+    Integer warmup;
+
+    @Option(names = "--min-lr-ratio", paramLabel = "R", description = "Each iteration's cosine schedule ends at R x "
+            + "its learning rate; 1 keeps the rate constant (default: the recipe's).")
+    Double minLrRatio;
+
     @Override
     public Integer call() throws Exception {
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         StartingModel.Settings m0Settings = StartingModel.Settings.quickstart();
+        checkFlags(split.train().size() - m0Settings.goldChains()); // before anything is written
         Files.createDirectories(out);
         Path m0 = out.resolve("m0");
         if (!ModelDirectory.isComplete(m0)) {
@@ -83,6 +101,17 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         IterativeRpo.Builder loop = QuickstartRecipe.builder(task, split, m0Settings.goldChains(), out.resolve("rpo"), seed)
                 .modelDirectory(m0).progressBar(!noProgress);
+        if (pool != null) {
+            loop.trainQuestions(QuickstartRecipe.pool(split, m0Settings.goldChains(), pool));
+        }
+        if (samples != null) {
+            loop.samplesPerQuestion(samples);
+        }
+        if (warmup != null || minLrRatio != null) {
+            TrainingSettings recipe = QuickstartRecipe.training();
+            loop.training(recipe.withSchedule(warmup != null ? warmup : recipe.warmupSteps(),
+                    minLrRatio != null ? minLrRatio : recipe.minLrRatio()));
+        }
         if (lr != null) {
             loop.learningRates(lr);
         }
@@ -105,6 +134,32 @@ final class QuickstartCommand implements Callable<Integer> {
         printTable(result);
         System.out.println("metrics: " + result.runDirectory().resolve("metrics.jsonl"));
         return 0;
+    }
+
+    /** Names the first flag out of range; the loop's builder checks the rest before its first stage. */
+    private void checkFlags(int poolAvailable) {
+        if (pool != null && (pool < 1 || pool > poolAvailable)) {
+            throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + pool);
+        }
+        if (samples != null && samples < 1) {
+            throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
+        }
+        if (pairs != null && pairs < 1) {
+            throw new IllegalArgumentException("--pairs must be >= 1, got " + pairs);
+        }
+        if (warmup != null && warmup < 0) {
+            throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+        }
+        if (minLrRatio != null && !(minLrRatio >= 0 && minLrRatio <= 1)) {
+            throw new IllegalArgumentException("--min-lr-ratio must be in [0, 1], got " + minLrRatio);
+        }
+        if (lr != null) {
+            for (double rate : lr) {
+                if (!(rate > 0 && Double.isFinite(rate))) {
+                    throw new IllegalArgumentException("--lr: each rate must be > 0, got " + rate);
+                }
+            }
+        }
     }
 
     /** Copies the M0 shipped in the jar into a model directory. */

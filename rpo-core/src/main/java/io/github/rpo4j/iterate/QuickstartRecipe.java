@@ -53,6 +53,11 @@ public final class QuickstartRecipe {
     private QuickstartRecipe() {
     }
 
+    /** Each iteration's training: batches of 16 pairs, one epoch at {@link #LEARNING_RATE}. */
+    public static TrainingSettings training() {
+        return TrainingSettings.defaults(LEARNING_RATE).withBatch(16, 16);
+    }
+
     /** The pool: training-side problems after the ones M0 was fine-tuned on. */
     public static List<Question> pool(SyntheticArithmeticTask.Split split, int goldChainsUsed, int size) {
         return split.train().subList(goldChainsUsed, goldChainsUsed + size);
@@ -73,7 +78,7 @@ public final class QuickstartRecipe {
                 .beta(0.1)
                 .alpha(ALPHA)
                 .cutRejectedAfterStep(REJECTED_STEP_END)
-                .training(TrainingSettings.defaults(LEARNING_RATE).withBatch(16, 16))
+                .training(training())
                 .maxNewTokens(task.maxCompletionLength() + 8)
                 .majorityVote(MAJORITY_K, 0.8)
                 .seed(seed)

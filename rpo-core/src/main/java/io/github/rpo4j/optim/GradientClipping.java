@@ -10,14 +10,19 @@ public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** The L2 norm of all gradients together. */
+    /**
+     * The L2 norm of all gradients together, summed in double precision in Java. ND4J's whole-array
+     * reductions split their work by its thread count, which only the OMP_NUM_THREADS environment
+     * variable sets, so their last bits, and through the clipping the whole run, would depend on it.
+     */
     public static double globalNorm(Collection<Tensor> params) {
         double sq = 0;
         for (Tensor p : params) {
             INDArray g = p.grad();
             if (g != null) {
-                double n = g.norm2Number().doubleValue();
-                sq += n * n;
+                for (double v : g.ravel().toDoubleVector()) {
+                    sq += v * v;
+                }
             }
         }
         return Math.sqrt(sq);

@@ -15,6 +15,12 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * environment, which is then left to govern as ND4J and OpenBLAS read it at start-up.
  *
  * <p>Applied when the autograd is first used ({@link Tensor}'s class initialisation).
+ *
+ * <p>One count stays out of reach: ND4J 1.0.0-M2.1 sizes its whole-array reductions (sum, norm of a
+ * whole array) by a thread count it reads from {@code OMP_NUM_THREADS} at start-up, or else the
+ * number of cores, and its {@code setMaxThreads} does nothing. Their last bits then depend on the
+ * environment, so code whose results must not depend on it avoids them (see
+ * {@code GradientClipping.globalNorm}).
  */
 public final class NativeThreads {
 
@@ -52,7 +58,7 @@ public final class NativeThreads {
 
     /** Sets every native thread limit to {@code threads}. */
     public static synchronized void set(int threads) {
-        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxThreads(threads); // a no-op in 1.0.0-M2.1; kept for versions where it is not
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
