@@ -181,7 +181,8 @@ final class AblateCommand implements Callable<Integer> {
 
     private RunResult runMethod(String method, SyntheticArithmeticTask task, Path m0, List<Question> pool,
                                 List<Question> test, Sizes z, int seed, Path runDir) throws IOException {
-        TrainingSettings training = TrainingSettings.defaults(z.lr()).withBatch(z.batch(), z.batch());
+        // The quickstart's schedule (warm-up, cosine decay) at the comparison's peak rate and batch.
+        TrainingSettings training = QuickstartRecipe.training().withLearningRate(z.lr()).withBatch(z.batch(), z.batch());
         switch (method) {
             case "RISE":
                 return Rise.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(test)

@@ -53,6 +53,14 @@ final class IterateOptions {
             + "last repeats (default: ${DEFAULT-VALUE}).")
     double[] lr;
 
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "S", description = "Linear warm-up steps of each "
+            + "iteration's training (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--min-lr-ratio", defaultValue = "1", paramLabel = "R", description = "Each iteration's cosine "
+            + "schedule ends at R x its learning rate; 1 keeps it constant (default: ${DEFAULT-VALUE}).")
+    double minLrRatio;
+
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over each iteration's pairs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -82,7 +90,8 @@ final class IterateOptions {
 
     /** Applies these flags to a builder. */
     IterativeRpo.Builder apply(IterativeRpo.Builder b) {
-        TrainingSettings training = TrainingSettings.defaults(lr[0]).withEpochs(epochs).withBatch(batch, microBatch);
+        TrainingSettings training = TrainingSettings.defaults(lr[0]).withEpochs(epochs).withBatch(batch, microBatch)
+                .withSchedule(warmup, minLrRatio);
         return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
                 .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).learningRates(lr).beta(beta).alpha(alpha)
                 .nllNormalization(nllNormalization).includeGoldChain(goldChain).cutRejectedAfterStep(cutRejectedAfter).training(training)

@@ -6,7 +6,6 @@ import io.github.rpo4j.iterate.Rise;
 import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.tensor.NativeMemory;
-import io.github.rpo4j.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -44,7 +43,7 @@ public final class RiseExample {
                 .temperature(0.8)
                 .weightTemperature(0.4)
                 .maxNewTokens(task.maxCompletionLength() + 8)
-                .training(TrainingSettings.defaults(QuickstartRecipe.LEARNING_RATE).withBatch(16, 16))
+                .training(QuickstartRecipe.training())
                 .majorityVote(QuickstartRecipe.MAJORITY_K, 0.8)
                 .runDirectory(Path.of(args.length > 1 ? args[1] : "runs/rise"))
                 .build()

@@ -6,7 +6,6 @@ import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.Score;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.tensor.NativeMemory;
-import io.github.rpo4j.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -43,7 +42,7 @@ public final class ScoreSelfCorrectionExample {
                 .beta1(0.01).beta2(0.1).alpha(10)
                 .temperature(0.8)
                 .maxNewTokens(task.maxCompletionLength() + 8)
-                .training(TrainingSettings.defaults(QuickstartRecipe.LEARNING_RATE).withBatch(16, 16))
+                .training(QuickstartRecipe.training())
                 .majorityVote(QuickstartRecipe.MAJORITY_K, 0.8)
                 .runDirectory(Path.of(args.length > 1 ? args[1] : "runs/score"))
                 .build()

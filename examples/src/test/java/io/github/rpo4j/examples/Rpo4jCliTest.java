@@ -259,6 +259,32 @@ class Rpo4jCliTest {
     }
 
     @Test
+    void iterateRunsTheLoopWithTheScheduleFlagsAndRecordsThem() throws IOException {
+        Path questions = temp.resolve("iterate.jsonl");
+        Files.writeString(questions, """
+                {"prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5", "chain": "2+3=5. The answer is 5."}
+                {"prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5", "chain": "9-4=5. The answer is 5."}
+                """);
+        Path out = temp.resolve("iterate-run");
+        Run run = run("iterate", "--model", modelDir.toString(), "--questions", questions.toString(), "--format",
+                "generic", "--out", out.toString(), "--iterations", "1", "-n", "2", "-k", "2", "--gold-chain",
+                "--lr", "1e-3", "--warmup", "1", "--min-lr-ratio", "0.5", "--batch", "1", "--micro-batch", "1",
+                "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode training = JSON.readTree(out.resolve("config.json").toFile()).get("training");
+        assertEquals(1, training.get("warmupSteps").asInt());
+        assertEquals(0.5, training.get("minLrRatio").asDouble(), 0.0);
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), "M0 and iteration 1");
+        JsonNode first = JSON.readTree(metrics.get(1));
+        assertEquals(1, first.get("iteration").asInt());
+        assertTrue(first.get("train_pairs").asInt() >= 2, "at least two steps: " + first);
+        // Warm-up step 1 of 1 reaches the peak; the cosine then ends the last step at half of it.
+        assertTrue(first.get("lr").asDouble() < 1e-3 && first.get("lr").asDouble() >= 0.5e-3 - 1e-12,
+                "mean rate between the floor and the peak: " + first.get("lr"));
+    }
+
+    @Test
     void sftRejectsContradictoryFlagsBeforeTraining() throws IOException {
         Path out = temp.resolve("never-written");
         Run neither = run("sft", "--from-scratch", "--out", out.toString());
