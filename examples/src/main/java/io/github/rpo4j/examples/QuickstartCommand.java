@@ -137,8 +137,14 @@ final class QuickstartCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Names the first flag out of range; the loop's builder checks the rest before its first stage. */
+    /** Names the first flag out of range. */
     private void checkFlags(int poolAvailable) {
+        if (alpha != null && !(alpha >= 0 && Double.isFinite(alpha))) {
+            throw new IllegalArgumentException("--alpha must be >= 0, got " + alpha);
+        }
+        if (beta != null && !(beta > 0 && Double.isFinite(beta))) {
+            throw new IllegalArgumentException("--beta must be > 0, got " + beta);
+        }
         if (pool != null && (pool < 1 || pool > poolAvailable)) {
             throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + pool);
         }

@@ -19,7 +19,8 @@ class QuickstartCommandTest {
     void flagsOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--samples", "0"},
-                {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}}) {
+                {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--alpha", "-1"},
+                {"--beta", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));
