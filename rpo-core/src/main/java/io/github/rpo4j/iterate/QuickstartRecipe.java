@@ -45,8 +45,9 @@ public final class QuickstartRecipe {
     public static final int WARMUP_STEPS = 10;
     /**
      * Each iteration's learning rate falls along a cosine to this fraction of its peak, so the model that is
-     * sampled and evaluated next comes from small final steps. With the warm-up, it took seed 0 from +9 to
-     * +13 points (500-problem pool) and from +20 to +32 (1,000-problem pool) after three iterations.
+     * sampled and evaluated next comes from small final steps. With the 1,000-problem pool at a peak of 2e-4,
+     * the warm-up and the cosine took seed 0 from +20 to +27 points after three iterations; raising the peak to
+     * 3e-4 then gave +32 (docs/results.md).
      */
     public static final double MIN_LR_RATIO = 0.1;
     /**
