@@ -31,6 +31,16 @@ class GradientClippingTest {
     }
 
     @Test
+    void globalNormReadsDoubleAndHalfGradientsToo() {
+        Tensor d = Tensor.param(Nd4j.zeros(DataType.DOUBLE, 2));
+        d.accumulate(Nd4j.create(new double[] {6, 8}, new long[] {2}, 'c'));
+        Tensor h = Tensor.param(Nd4j.zeros(DataType.HALF, 1));
+        h.accumulate(Nd4j.create(new float[] {24}, new long[] {1}, 'c').castTo(DataType.HALF));
+        // sqrt(36 + 64 + 576) = 26
+        assertEquals(26.0, GradientClipping.globalNorm(List.of(d, h)), 1e-12);
+    }
+
+    @Test
     void clipScalesEveryGradientToTheLimitAndReturnsTheNormBefore() {
         Tensor a = withGrad(new float[] {3, 0}, 2);
         Tensor b = withGrad(new float[] {0, 4}, 2);
