@@ -112,25 +112,17 @@ final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1) {
-            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
-        }
+        Flags.require(seeds >= 1, "--seeds", ">= 1", seeds);
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize, iterations, lr);
         int poolAvailable = split.train().size() - sizes.m0().goldChains();
-        if (sizes.pool() < 1 || sizes.pool() > poolAvailable) {
-            throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + sizes.pool());
-        }
-        if (sizes.test() < 1 || sizes.test() > split.test().size()) {
-            throw new IllegalArgumentException("--test must be in [1, " + split.test().size() + "], got " + sizes.test());
-        }
-        if (sizes.iterations() < 1) {
-            throw new IllegalArgumentException("--iterations must be >= 1, got " + sizes.iterations());
-        }
-        if (!(sizes.lr() > 0) || !Double.isFinite(sizes.lr())) {
-            throw new IllegalArgumentException("--lr must be positive and finite, got " + sizes.lr());
-        }
+        Flags.require(sizes.pool() >= 1 && sizes.pool() <= poolAvailable, "--pool", "in [1, " + poolAvailable + "]",
+                sizes.pool());
+        Flags.require(sizes.test() >= 1 && sizes.test() <= split.test().size(), "--test",
+                "in [1, " + split.test().size() + "]", sizes.test());
+        Flags.require(sizes.iterations() >= 1, "--iterations", ">= 1", sizes.iterations());
+        Flags.require(sizes.lr() > 0 && Double.isFinite(sizes.lr()), "--lr", "> 0 and finite", sizes.lr());
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);
         List<Question> pool = QuickstartRecipe.pool(split, sizes.m0().goldChains(), sizes.pool());

@@ -139,33 +139,17 @@ final class QuickstartCommand implements Callable<Integer> {
 
     /** Names the first flag out of range. */
     private void checkFlags(int poolAvailable) {
-        if (alpha != null && !(alpha >= 0 && Double.isFinite(alpha))) {
-            throw new IllegalArgumentException("--alpha must be >= 0, got " + alpha);
-        }
-        if (beta != null && !(beta > 0 && Double.isFinite(beta))) {
-            throw new IllegalArgumentException("--beta must be > 0, got " + beta);
-        }
-        if (pool != null && (pool < 1 || pool > poolAvailable)) {
-            throw new IllegalArgumentException("--pool must be in [1, " + poolAvailable + "], got " + pool);
-        }
-        if (samples != null && samples < 1) {
-            throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
-        }
-        if (pairs != null && pairs < 1) {
-            throw new IllegalArgumentException("--pairs must be >= 1, got " + pairs);
-        }
-        if (warmup != null && warmup < 0) {
-            throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
-        }
-        if (minLrRatio != null && !(minLrRatio >= 0 && minLrRatio <= 1)) {
-            throw new IllegalArgumentException("--min-lr-ratio must be in [0, 1], got " + minLrRatio);
-        }
-        if (lr != null) {
-            for (double rate : lr) {
-                if (!(rate > 0 && Double.isFinite(rate))) {
-                    throw new IllegalArgumentException("--lr: each rate must be > 0, got " + rate);
-                }
-            }
+        Flags.require(alpha == null || (alpha >= 0 && Double.isFinite(alpha)), "--alpha", ">= 0", alpha);
+        Flags.require(beta == null || (beta > 0 && Double.isFinite(beta)), "--beta", "> 0", beta);
+        Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",
+                pool);
+        Flags.require(samples == null || samples >= 1, "--samples", ">= 1", samples);
+        Flags.require(pairs == null || pairs >= 1, "--pairs", ">= 1", pairs);
+        Flags.require(warmup == null || warmup >= 0, "--warmup", ">= 0", warmup);
+        Flags.require(minLrRatio == null || (minLrRatio >= 0 && minLrRatio <= 1), "--min-lr-ratio", "in [0, 1]",
+                minLrRatio);
+        for (double rate : lr == null ? new double[0] : lr) {
+            Flags.require(rate > 0 && Double.isFinite(rate), "--lr", "> 0 for each rate", rate);
         }
     }
 
