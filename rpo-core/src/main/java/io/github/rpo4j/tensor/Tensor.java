@@ -230,22 +230,17 @@ public final class Tensor {
         Tensor a = this;
         Tensor b = other;
         return fromOp(a.value.add(b.value), g -> {
-            // g is this node's own gradient, unused after this function: one side may adopt it, the
-            // other gets a copy (or its own reduced sum, which is fresh).
+            // g is this node's own gradient, unused after this function: a side whose shape is g's may
+            // adopt it (a broadcast side gets its own fresh sum), but only one side, so when neither
+            // broadcasts b gets a copy.
+            INDArray ga = Broadcast.reduceTo(g, a.shape());
             INDArray gb = Broadcast.reduceTo(g, b.shape());
-            if (gb != g) {
-                b.accumulateOwned(gb);
-                a.accumulateOwned(Broadcast.reduceTo(g, a.shape()));
+            if (ga == g && gb == g) {
+                b.accumulate(g);
             } else {
-                INDArray ga = Broadcast.reduceTo(g, a.shape());
-                if (ga != g) {
-                    a.accumulateOwned(ga);
-                    b.accumulateOwned(g);
-                } else {
-                    b.accumulate(g);
-                    a.accumulateOwned(g);
-                }
+                b.accumulateOwned(gb);
             }
+            a.accumulateOwned(ga);
         }, a, b);
     }
 
