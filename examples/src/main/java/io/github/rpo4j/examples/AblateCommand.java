@@ -19,27 +19,37 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The RPO paper's ablation (its Table 1) and the neighbouring self-correction methods, on the synthetic
- * task from one starting model: RPO, DPO only, SFT on correct samples, ReST-EM, RISE and SCoRe, each run
- * with every seed, the same training pool and at most the same number of sampled chains per question and
- * iteration.
+ * The RPO paper's ablation (its Table 1) and the neighbouring methods, on the synthetic task from one starting
+ * model: RPO, DPO only, SFT on the chosen samples (RPO without its DPO term), SFT on all correct samples (STaR),
+ * ReST-EM, and optionally RISE and SCoRe, each run with every seed, the same training pool and at most the same
+ * number of sampled chains per question and iteration. Winners are the model's own correct samples: no gold chain
+ * is added. Runs go to parallel child processes, one native thread each; every run resumes where it stopped.
  */
 @Command(name = "ablate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs RPO, DPO-only, SFT-on-correct, ReST-EM, RISE and SCoRe on the synthetic task from the same "
-                + "M0 with several seeds; writes results.md, results.json, results.png and chosen_logps.png.",
-                "Every run lands in --out/seed-S/METHOD; running the same command again resumes."})
+        description = {"Runs RPO, DPO-only, SFT on chosen, SFT on correct (STaR) and ReST-EM (and RISE, SCoRe with "
+                + "--methods) on the synthetic task from the same M0 with several seeds, each at its learning rate; "
+                + "writes results.md, results.json, results.png and chosen_logps.png.",
+                "--sweep LRS instead runs every method for one iteration at each rate (seed 0), evaluated on the "
+                        + "validation problems, and writes sweep.md and sweep.json with each method's chosen rate.",
+                "Every run lands in --out/seed-S/METHOD (sweep: --out/sweep/lr-LR/METHOD); running the same command "
+                        + "again resumes."})
 final class AblateCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AblateCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -51,9 +61,13 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "3", description = "Seeds per method (default: ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Option(names = "--methods", split = ",", paramLabel = "M", description = "Methods, in table order, RPO first "
+            + "(default: RPO,DPO,SFT_CHOSEN,SFT_CORRECT,REST_EM; also RISE, SCORE).")
+    List<String> methods;
+
     @Option(names = "--quick", description = "Tiny sizes (4 pool and 4 test problems, one iteration) and the gold "
-            + "chains among RPO's and DPO's winners, so that even an untrained M0 gives pairs: checks the pipeline in "
-            + "seconds; the numbers mean nothing.")
+            + "chains among the preference methods' winners, so that even an untrained M0 gives pairs: checks the "
+            + "pipeline in seconds; the numbers mean nothing.")
     boolean quick;
 
     @Option(names = "--pool", paramLabel = "N", description = "Training problems sampled each iteration (default: "
@@ -64,13 +78,27 @@ final class AblateCommand implements Callable<Integer> {
             + StartingModel.QUICKSTART_TEST + ").")
     Integer testSize;
 
+    @Option(names = "--eval-split", paramLabel = "SPLIT", defaultValue = "test", description = "Evaluate on the "
+            + "test problems or on the " + StartingModel.QUICKSTART_VALIDATION + " validation problems (choose "
+            + "settings there, never on the test set): test or validation (default: ${DEFAULT-VALUE}).")
+    String evalSplit;
+
     @Option(names = "--iterations", paramLabel = "N", description = "Iterations per method (default: "
             + QuickstartRecipe.ITERATIONS + "; SCoRe runs stage I once, then stage II).")
     Integer iterations;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate of every method's training (default: "
-            + "the quickstart's " + QuickstartRecipe.LEARNING_RATE + ").")
-    Double lr;
+    @Option(names = "--lr", split = ",", paramLabel = "LR|METHOD=LR", description = "Learning rate of every method, "
+            + "or of the methods named (default: each method's rate from the documented sweep, "
+            + "QuickstartRecipe.learningRate).")
+    List<String> lr;
+
+    @Option(names = "--sweep", split = ",", paramLabel = "LR", description = "Sweep these learning rates: one "
+            + "iteration of every method at each, seed 0, evaluated on the validation problems.")
+    List<Double> sweep;
+
+    @Option(names = "--jobs", paramLabel = "J", description = "Runs at a time, each in its own process with one "
+            + "native thread (default: the number of cores).")
+    Integer jobs;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Starting model M0 (default: the M0 shipped in the "
             + "jar, or --from-scratch).")
@@ -82,72 +110,185 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
-    /** The compared methods, in table order; RPO is the one the others are tested against. */
-    static final List<String> METHODS = List.of("RPO", "DPO", "SFT", "REST_EM", "RISE", "SCORE");
+    @Option(names = "--run", hidden = true, paramLabel = "METHOD:SEED:LR:DIR",
+            description = "Run one method in this process and write no report (how the parallel runs are started).")
+    String singleRun;
+
+    /** Every method this command can run. */
+    static final List<String> ALL_METHODS = List.of("RPO", "DPO", "SFT_CHOSEN", "SFT_CORRECT", "REST_EM", "RISE", "SCORE");
+    /** The paper's ablation: the default comparison. */
+    static final List<String> METHODS = List.of("RPO", "DPO", "SFT_CHOSEN", "SFT_CORRECT", "REST_EM");
 
     /** Sizes of a comparison. Every method draws at most {@code chains} completions per question and iteration. */
     record Sizes(int pool, int test, int iterations, int chains, int pairs, int riseTurns, int maxNewTokens,
-                 int majorityK, double lr, int batch, StartingModel.Settings m0) {
+                 int majorityK, int batch, StartingModel.Settings m0) {
 
         static Sizes full(SyntheticArithmeticTask task) {
             return new Sizes(QuickstartRecipe.POOL, StartingModel.QUICKSTART_TEST, QuickstartRecipe.ITERATIONS,
                     QuickstartRecipe.SAMPLES_PER_QUESTION, QuickstartRecipe.PAIRS_PER_QUESTION, 4,
-                    task.maxCompletionLength() + 8, QuickstartRecipe.MAJORITY_K, QuickstartRecipe.LEARNING_RATE, 16,
+                    task.maxCompletionLength() + 8, QuickstartRecipe.MAJORITY_K, 16,
                     StartingModel.Settings.quickstart());
         }
 
         /** These sizes with the given overrides (null keeps a size). */
-        Sizes with(Integer newPool, Integer newTest, Integer newIterations, Double newLr) {
+        Sizes with(Integer newPool, Integer newTest, Integer newIterations, Integer newMajorityK) {
             return new Sizes(newPool != null ? newPool : pool, newTest != null ? newTest : test,
                     newIterations != null ? newIterations : iterations, chains, pairs, riseTurns, maxNewTokens,
-                    majorityK, newLr != null ? newLr : lr, batch, m0);
+                    newMajorityK != null ? newMajorityK : majorityK, batch, m0);
         }
 
         static Sizes quick() {
-            return new Sizes(4, 4, 1, 4, 2, 2, 12, 2, 1e-3, 4,
+            return new Sizes(4, 4, 1, 4, 2, 2, 12, 2, 4,
                     new StartingModel.Settings(16, 4, 1, 16, 2, 224, 1, false,
                             List.of(new StartingModel.Cycle(1, 1e-3, 0, 0))));
+        }
+    }
+
+    /** One run of the comparison or the sweep. */
+    record RunSpec(String method, int seed, double lr, Path dir) {
+        String encode() {
+            return method + ":" + seed + ":" + lr + ":" + dir;
+        }
+
+        static RunSpec decode(String s) {
+            String[] f = s.split(":", 4);
+            Flags.require(f.length == 4, "--run", "METHOD:SEED:LR:DIR", s);
+            return new RunSpec(f[0], Integer.parseInt(f[1]), Double.parseDouble(f[2]), Path.of(f[3]));
         }
     }
 
     @Override
     public Integer call() throws Exception {
         Flags.require(seeds >= 1, "--seeds", ">= 1", seeds);
+        Flags.require(evalSplit.equals("test") || evalSplit.equals("validation"), "--eval-split",
+                "test or validation", evalSplit);
+        Flags.require(jobs == null || jobs >= 1, "--jobs", ">= 1", jobs);
+        List<String> chosen = methods == null ? METHODS : methods;
+        for (String m : chosen) {
+            Flags.require(ALL_METHODS.contains(m), "--methods", "a list of " + ALL_METHODS, m);
+        }
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize, iterations, lr);
-        int poolAvailable = split.train().size() - sizes.m0().goldChains();
+        boolean sweeping = sweep != null;
+        Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize,
+                sweeping ? Integer.valueOf(1) : iterations, sweeping ? Integer.valueOf(0) : null);
+        int poolAvailable = StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM;
         Flags.require(sizes.pool() >= 1 && sizes.pool() <= poolAvailable, "--pool", "in [1, " + poolAvailable + "]",
                 sizes.pool());
         Flags.require(sizes.test() >= 1 && sizes.test() <= split.test().size(), "--test",
                 "in [1, " + split.test().size() + "]", sizes.test());
         Flags.require(sizes.iterations() >= 1, "--iterations", ">= 1", sizes.iterations());
-        Flags.require(sizes.lr() > 0 && Double.isFinite(sizes.lr()), "--lr", "> 0 and finite", sizes.lr());
+        Map<String, Double> rates = learningRates(chosen);
+        for (double rate : sweeping ? sweep : List.<Double>of()) {
+            Flags.require(rate > 0 && Double.isFinite(rate), "--sweep", "rates > 0", rate);
+        }
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);
-        List<Question> pool = QuickstartRecipe.pool(split, sizes.m0().goldChains(), sizes.pool());
-        List<Question> test = split.test().subList(0, sizes.test());
+        List<Question> pool = split.train().subList(StartingModel.QUICKSTART_POOL_FROM,
+                StartingModel.QUICKSTART_POOL_FROM + sizes.pool());
+        List<Question> evaluated = sweeping || evalSplit.equals("validation")
+                ? StartingModel.quickstartValidation(split).subList(0, Math.min(sizes.test(),
+                StartingModel.QUICKSTART_VALIDATION))
+                : split.test().subList(0, sizes.test());
 
-        Map<String, List<RunResult>> results = new LinkedHashMap<>();
-        for (String method : METHODS) {
-            results.put(method, new ArrayList<>());
+        if (singleRun != null) {
+            runMethod(RunSpec.decode(singleRun), task, m0, pool, evaluated, sizes);
+            return 0;
         }
-        for (int seed = 0; seed < seeds; seed++) {
-            Path seedDir = out.resolve("seed-" + seed);
-            for (String method : METHODS) {
-                Path runDir = seedDir.resolve(method.toLowerCase(java.util.Locale.ROOT));
-                results.get(method).add(runMethod(method, task, m0, pool, test, sizes, seed, runDir));
+        List<RunSpec> runs = new ArrayList<>();
+        if (sweeping) {
+            for (double rate : sweep) {
+                for (String method : chosen) {
+                    runs.add(new RunSpec(method, 0, rate, out.resolve("sweep").resolve("lr-" + rate)
+                            .resolve(method.toLowerCase(Locale.ROOT))));
+                }
+            }
+        } else {
+            for (int seed = 0; seed < seeds; seed++) {
+                for (String method : chosen) {
+                    runs.add(new RunSpec(method, seed, rates.get(method), out.resolve("seed-" + seed)
+                            .resolve(method.toLowerCase(Locale.ROOT))));
+                }
             }
         }
-        AblationReport report = AblationReport.of(results, test.size());
-        Rpo4jCli.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(out.resolve("results.json").toFile(), report.toJson(sizes, seeds));
-        Files.writeString(out.resolve("results.md"), report.markdown(sizes, seeds));
-        writePlot(out.resolve("results.png"), report);
-        writeChosenLogpsPlot(out.resolve("chosen_logps.png"), report);
-        spec.commandLine().getOut().println(report.markdown(sizes, seeds));
+        int parallel = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
+        if (parallel > 1 && runs.size() > 1) {
+            new ParallelRuns(this::childArguments, m0, LOG).runAll(runs, parallel);
+        }
+        // In this process every run resumes: after the parallel runs, each one only reads its finished stages.
+        Map<RunSpec, RunResult> results = new LinkedHashMap<>();
+        for (RunSpec run : runs) {
+            results.put(run, runMethod(run, task, m0, pool, evaluated, sizes));
+        }
+        if (sweeping) {
+            SweepReport report = SweepReport.of(results, chosen, sweep);
+            Rpo4jCli.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(out.resolve("sweep.json").toFile(), report.toJson());
+            Files.writeString(out.resolve("sweep.md"), report.markdown(sizes, evaluated.size()));
+            spec.commandLine().getOut().println(report.markdown(sizes, evaluated.size()));
+        } else {
+            Map<String, List<RunResult>> byMethod = new LinkedHashMap<>();
+            for (Map.Entry<RunSpec, RunResult> e : results.entrySet()) {
+                byMethod.computeIfAbsent(e.getKey().method(), k -> new ArrayList<>()).add(e.getValue());
+            }
+            AblationReport report = AblationReport.of(byMethod, evaluated.size(), rates);
+            Rpo4jCli.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(out.resolve("results.json").toFile(), report.toJson(sizes, seeds));
+            Files.writeString(out.resolve("results.md"), report.markdown(sizes, seeds));
+            writePlot(out.resolve("results.png"), report);
+            writeChosenLogpsPlot(out.resolve("chosen_logps.png"), report);
+            spec.commandLine().getOut().println(report.markdown(sizes, seeds));
+        }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** The learning rate of each method: the sweep's choice, unless --lr names one for all or for the method. */
+    private Map<String, Double> learningRates(List<String> chosen) {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (String m : chosen) {
+            rates.put(m, quick ? 1e-3 : QuickstartRecipe.learningRate(m));
+        }
+        for (String entry : lr == null ? List.<String>of() : lr) {
+            int eq = entry.indexOf('=');
+            String method = eq < 0 ? null : entry.substring(0, eq);
+            double rate;
+            try {
+                rate = Double.parseDouble(eq < 0 ? entry : entry.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--lr must be LR or METHOD=LR, got " + entry);
+            }
+            Flags.require(rate > 0 && Double.isFinite(rate), "--lr", "> 0 and finite", entry);
+            Flags.require(method == null || rates.containsKey(method), "--lr", "METHOD=LR for a method that runs",
+                    entry);
+            if (method == null) {
+                rates.replaceAll((k, v) -> rate);
+            } else {
+                rates.put(method, rate);
+            }
+        }
+        return rates;
+    }
+
+    /** The arguments of a child process that runs one run of this command. */
+    private List<String> childArguments(RunSpec run, Path m0) {
+        List<String> args = new ArrayList<>(List.of("ablate", "--run", run.encode(), "--out", out.toString(),
+                "--model", m0.toString(), "--eval-split", evalSplit, "--no-progress"));
+        if (quick) {
+            args.add("--quick");
+        }
+        if (poolSize != null) {
+            args.addAll(List.of("--pool", poolSize.toString()));
+        }
+        if (testSize != null) {
+            args.addAll(List.of("--test", testSize.toString()));
+        }
+        if (sweep != null) {
+            args.addAll(List.of("--sweep", sweep.get(0).toString()));
+        } else if (iterations != null) {
+            args.addAll(List.of("--iterations", iterations.toString()));
+        }
+        return args;
     }
 
     private Path startingModel(SyntheticArithmeticTask task, SyntheticArithmeticTask.Split split, Sizes sizes)
@@ -171,42 +312,40 @@ final class AblateCommand implements Callable<Integer> {
         return m0;
     }
 
-    private RunResult runMethod(String method, SyntheticArithmeticTask task, Path m0, List<Question> pool,
-                                List<Question> test, Sizes z, int seed, Path runDir) throws IOException {
-        // The quickstart's schedule (warm-up, cosine decay) at the comparison's peak rate and batch.
-        TrainingSettings training = QuickstartRecipe.training().withLearningRate(z.lr()).withBatch(z.batch(), z.batch());
-        switch (method) {
+    private RunResult runMethod(RunSpec run, SyntheticArithmeticTask task, Path m0, List<Question> pool,
+                                List<Question> evaluated, Sizes z) throws IOException {
+        // The quickstart's schedule (warm-up, cosine decay) at the run's peak rate and the comparison's batch.
+        TrainingSettings training = QuickstartRecipe.training().withLearningRate(run.lr()).withBatch(z.batch(), z.batch());
+        boolean progress = !noProgress && singleRun == null;
+        switch (run.method()) {
             case "RISE":
-                return Rise.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(test)
+                return Rise.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
                         .verifier(task.verifier()).iterations(z.iterations()).turns(z.riseTurns())
                         // n candidates at each of T turns: at most T * n = chains per question.
                         .candidates(Math.max(1, z.chains() / z.riseTurns())).temperature(0.8)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
-                        .seed(seed).progressBar(!noProgress).runDirectory(runDir).build().run();
+                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir()).build().run();
             case "SCORE":
                 // chains / 2 first attempts, each with one second attempt; stage I once, then stage II.
-                return Score.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(test)
-                        .verifier(task.verifier()).stages(1, z.iterations() - 1)
+                return Score.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
+                        .verifier(task.verifier()).stages(1, Math.max(0, z.iterations() - 1))
                         .samplesPerQuestion(Math.max(2, z.chains() / 2)).temperature(0.8)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
-                        .seed(seed).progressBar(!noProgress).runDirectory(runDir).build().run();
+                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir()).build().run();
             default:
-                IterativeRpo.Builder b = IterativeRpo.builder().modelDirectory(m0).trainQuestions(pool)
-                        .evalQuestions(test).verifier(task.verifier()).iterations(z.iterations())
-                        .samplesPerQuestion(z.chains()).pairsPerQuestion(z.pairs()).maxCorrectPerQuestion(z.chains())
-                        .temperatures(0.8).beta(0.1).training(training).maxNewTokens(z.maxNewTokens())
-                        .majorityVote(z.majorityK(), 0.8).seed(seed).progressBar(!noProgress).runDirectory(runDir)
+                IterativeRpo.Builder b = QuickstartRecipe.loop(task, pool, evaluated, run.dir(), run.seed())
+                        .modelDirectory(m0).iterations(z.iterations()).samplesPerQuestion(z.chains())
+                        .pairsPerQuestion(z.pairs()).maxCorrectPerQuestion(z.chains()).training(training)
+                        .maxNewTokens(z.maxNewTokens()).majorityVote(z.majorityK(), 0.8).progressBar(progress)
                         // An untrained M0 is never right: the gold chain is then the only winner a pair can have.
                         .includeGoldChain(quick);
-                switch (method) {
-                    // RPO as the quickstart runs it, and the same without the NLL term.
-                    case "RPO" -> b.method(Method.PREFERENCE).alpha(QuickstartRecipe.ALPHA)
-                            .cutRejectedAfterStep(QuickstartRecipe.REJECTED_STEP_END);
-                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0)
-                            .cutRejectedAfterStep(QuickstartRecipe.REJECTED_STEP_END);
-                    case "SFT" -> b.method(Method.SFT_ON_CORRECT);
+                switch (run.method()) {
+                    case "RPO" -> b.method(Method.PREFERENCE);
+                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0);
+                    case "SFT_CHOSEN" -> b.method(Method.SFT_ON_CHOSEN);
+                    case "SFT_CORRECT" -> b.method(Method.SFT_ON_CORRECT);
                     case "REST_EM" -> b.method(Method.REST_EM);
-                    default -> throw new IllegalStateException("unknown method " + method);
+                    default -> throw new IllegalStateException("unknown method " + run.method());
                 }
                 return b.build().run();
         }

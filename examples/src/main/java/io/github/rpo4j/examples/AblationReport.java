@@ -25,22 +25,48 @@ final class AblationReport {
     private final Map<String, List<RunResult>> runs;
     private final int testQuestions;
     private final Map<String, double[]> chosenLogps;
+    private final Map<String, Double> learningRates;
 
-    private AblationReport(Map<String, List<RunResult>> runs, int testQuestions, Map<String, double[]> chosenLogps) {
+    private AblationReport(Map<String, List<RunResult>> runs, int testQuestions, Map<String, double[]> chosenLogps,
+                           Map<String, Double> learningRates) {
         this.runs = runs;
         this.testQuestions = testQuestions;
         this.chosenLogps = chosenLogps;
+        this.learningRates = learningRates;
     }
 
-    /** @param runs per method (RPO first), one result per seed in seed order */
-    static AblationReport of(Map<String, List<RunResult>> runs, int testQuestions) throws IOException {
+    /**
+     * @param runs          per method (RPO first), one result per seed in seed order
+     * @param learningRates each method's peak learning rate
+     */
+    static AblationReport of(Map<String, List<RunResult>> runs, int testQuestions, Map<String, Double> learningRates)
+            throws IOException {
         Map<String, double[]> chosen = new LinkedHashMap<>();
         for (String method : List.of("DPO", "RPO")) {
             if (runs.containsKey(method)) {
                 chosen.put(method, meanChosenLogps(runs.get(method)));
             }
         }
-        return new AblationReport(runs, testQuestions, chosen);
+        return new AblationReport(runs, testQuestions, chosen, learningRates);
+    }
+
+    /** Per-iteration diagnostics of metrics.jsonl shown in the report, mean over seeds. */
+    static final List<String> DIAGNOSTICS = List.of("sample_accuracy", "pass_at_n", "distinct_samples_per_question",
+            "winners_equal_gold_chain", "winners_all_steps_correct", "train_pairs", "logps/chosen_before",
+            "logps/chosen_after", "logps/rejected_before", "logps/rejected_after");
+
+    /** A metric's mean over the seeds at an iteration, NaN where a seed lacks it. */
+    private double meanOver(String method, int iteration, String key) {
+        double sum = 0;
+        List<RunResult> seeds = runs.get(method);
+        for (RunResult r : seeds) {
+            Object v = r.iterations().get(iteration).get(key);
+            if (!(v instanceof Number n)) {
+                return Double.NaN;
+            }
+            sum += n.doubleValue();
+        }
+        return sum / seeds.size();
     }
 
     List<String> methods() {
@@ -184,9 +210,14 @@ final class AblationReport {
                 it.put("iteration", t);
                 it.put("greedy", interval(g.get(t), perSeed(method, t, "test_accuracy")));
                 it.put("majority", interval(mj.get(t), perSeed(method, t, "maj_at_k_accuracy")));
+                for (String key : DIAGNOSTICS) {
+                    double v = meanOver(method, t, key);
+                    it.put(key, Double.isNaN(v) ? null : v);
+                }
                 its.add(it);
             }
             m.put("iterations", its);
+            m.put("learning_rate", learningRates.get(method));
             if (!method.equals("RPO") && runs.containsKey("RPO")) {
                 Comparison c = againstRpo(method);
                 Map<String, Object> vs = new LinkedHashMap<>();
@@ -229,13 +260,33 @@ final class AblationReport {
                         + "at most %d sampled chains per question and iteration. Accuracy in %%: mean over seeds "
                         + "[95%% t-interval]; maj@%d is the majority vote over %d samples.%n%n", seeds, testQuestions,
                 sizes.pool(), sizes.iterations(), sizes.chains(), sizes.majorityK(), sizes.majorityK()));
-        md.append("| method | iteration | greedy | maj@").append(sizes.majorityK()).append(" |\n|---|---|---|---|\n");
+        md.append("| method | learning rate | iteration | greedy | maj@").append(sizes.majorityK())
+                .append(" |\n|---|---|---|---|---|\n");
         for (String method : methods()) {
             List<AblationStatistics.MeanInterval> g = greedy(method);
             List<AblationStatistics.MeanInterval> mj = majority(method);
             for (int t = 0; t < g.size(); t++) {
-                md.append("| ").append(method).append(" | ").append(t).append(" | ").append(cell(g.get(t)))
-                        .append(" | ").append(cell(mj.get(t))).append(" |\n");
+                md.append("| ").append(method).append(" | ").append(learningRates.get(method)).append(" | ").append(t)
+                        .append(" | ").append(cell(g.get(t))).append(" | ").append(cell(mj.get(t))).append(" |\n");
+            }
+        }
+        md.append("\n## Diagnostics per iteration (mean over seeds)\n\n");
+        md.append("Samples of the pool drawn from the model that iteration starts from; winners are correct samples; "
+                + "log-probs are summed over the completion, on a probe of one pair per question, under the model "
+                + "before and after the iteration's training.\n\n");
+        md.append("| method | iteration | sample acc | pass@N | distinct/question | winners = gold chain | winners with "
+                + "sound steps | pairs or kept | logps/chosen before -> after | logps/rejected before -> after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String method : methods()) {
+            for (int t = 1; t < iterations(method); t++) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s -> %s | %s -> %s |%n",
+                        method, t, pct(meanOver(method, t, "sample_accuracy")), pct(meanOver(method, t, "pass_at_n")),
+                        num(meanOver(method, t, "distinct_samples_per_question")),
+                        pct(meanOver(method, t, "winners_equal_gold_chain")),
+                        pct(meanOver(method, t, "winners_all_steps_correct")), num(meanOver(method, t, "train_pairs")),
+                        num(meanOver(method, t, "logps/chosen_before")), num(meanOver(method, t, "logps/chosen_after")),
+                        num(meanOver(method, t, "logps/rejected_before")),
+                        num(meanOver(method, t, "logps/rejected_after"))));
             }
         }
         if (runs.containsKey("RPO")) {
@@ -274,6 +325,14 @@ final class AblationReport {
                     100 * (double) finalMean("SCORE", "delta_c_to_i")));
         }
         return md.toString();
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * v);
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 
     private static String cell(AblationStatistics.MeanInterval mi) {

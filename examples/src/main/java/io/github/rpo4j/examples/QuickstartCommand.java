@@ -1,6 +1,9 @@
 package io.github.rpo4j.examples;
 
+import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.iterate.Method;
+import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.QuickstartRecipe;
@@ -76,6 +79,24 @@ final class QuickstartCommand implements Callable<Integer> {
             + "(default: " + QuickstartRecipe.SAMPLES_PER_QUESTION + ").")
     Integer samples;
 
+    @Option(names = "--method", paramLabel = "M", defaultValue = "PREFERENCE", description = "What each iteration "
+            + "trains on: PREFERENCE (RPO; DPO with --alpha 0), SFT_ON_CHOSEN (the NLL term alone on RPO's winners: "
+            + "the control), SFT_ON_CORRECT or REST_EM (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--eval-split", paramLabel = "SPLIT", defaultValue = "test", description = "Evaluate on the 500 "
+            + "test problems or on the 500 validation problems (choose settings there): test or validation "
+            + "(default: ${DEFAULT-VALUE}).")
+    String evalSplit;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature of the pool (default: "
+            + "0.8).")
+    Double temperature;
+
+    @Option(names = "--nll", paramLabel = "FORM", description = "NLL normalisation: PER_SEQUENCE_MEAN (the paper's) "
+            + "or BATCH_TOKEN_MEAN (TRL's rpo_alpha) (default: PER_SEQUENCE_MEAN).")
+    NllNormalization nll;
+
     @Option(names = "--warmup", paramLabel = "S", description = "Linear warm-up steps of each iteration's training "
             + "(default: the recipe's).")
     Integer warmup;
@@ -89,7 +110,7 @@ final class QuickstartCommand implements Callable<Integer> {
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         StartingModel.Settings m0Settings = StartingModel.Settings.quickstart();
-        checkFlags(split.train().size() - m0Settings.goldChains()); // before anything is written
+        checkFlags(StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM); // before anything is written
         Files.createDirectories(out);
         Path m0 = out.resolve("m0");
         if (!ModelDirectory.isComplete(m0)) {
@@ -100,11 +121,10 @@ final class QuickstartCommand implements Callable<Integer> {
                 extractShipped(m0);
             }
         }
-        IterativeRpo.Builder loop = QuickstartRecipe.builder(task, split, m0Settings.goldChains(), out.resolve("rpo"), seed)
-                .modelDirectory(m0).progressBar(!noProgress);
-        if (pool != null) {
-            loop.trainQuestions(QuickstartRecipe.pool(split, m0Settings.goldChains(), pool));
-        }
+        List<Question> evaluated = evalSplit.equals("validation") ? StartingModel.quickstartValidation(split) : split.test();
+        IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split,
+                        pool != null ? pool : QuickstartRecipe.POOL), evaluated, out.resolve("rpo"), seed)
+                .modelDirectory(m0).progressBar(!noProgress).method(method);
         if (samples != null) {
             loop.samplesPerQuestion(samples);
         }
@@ -118,6 +138,12 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         if (alpha != null) {
             loop.alpha(alpha);
+        }
+        if (temperature != null) {
+            loop.temperatures(temperature);
+        }
+        if (nll != null) {
+            loop.nllNormalization(nll);
         }
         if (beta != null) {
             loop.beta(beta);
@@ -139,6 +165,10 @@ final class QuickstartCommand implements Callable<Integer> {
 
     /** Names the first flag out of range. */
     private void checkFlags(int poolAvailable) {
+        Flags.require(evalSplit.equals("test") || evalSplit.equals("validation"), "--eval-split", "test or validation",
+                evalSplit);
+        Flags.require(temperature == null || (temperature >= 0 && Double.isFinite(temperature)), "--temperature",
+                ">= 0", temperature);
         Flags.require(alpha == null || (alpha >= 0 && Double.isFinite(alpha)), "--alpha", ">= 0", alpha);
         Flags.require(beta == null || (beta > 0 && Double.isFinite(beta)), "--beta", "> 0", beta);
         Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",

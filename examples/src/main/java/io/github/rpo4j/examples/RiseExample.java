@@ -31,10 +31,9 @@ public final class RiseExample {
         NativeMemory.applyDefaults();
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        int goldChains = StartingModel.Settings.quickstart().goldChains();
         RunResult result = Rise.builder()
                 .modelDirectory(Path.of(args[0]))
-                .trainQuestions(QuickstartRecipe.pool(split, goldChains, QuickstartRecipe.POOL))
+                .trainQuestions(QuickstartRecipe.pool(split, QuickstartRecipe.POOL))
                 .evalQuestions(split.test())
                 .verifier(task.verifier())
                 .turns(5)

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
                 IterateCommand.class,
                 EvalCommand.class,
                 AblateCommand.class,
+                StartingModelCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Rpo4jCli implements Runnable {

@@ -31,10 +31,9 @@ public final class ScoreSelfCorrectionExample {
         NativeMemory.applyDefaults();
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        int goldChains = StartingModel.Settings.quickstart().goldChains();
         RunResult result = Score.builder()
                 .modelDirectory(Path.of(args[0]))
-                .trainQuestions(QuickstartRecipe.pool(split, goldChains, QuickstartRecipe.POOL))
+                .trainQuestions(QuickstartRecipe.pool(split, QuickstartRecipe.POOL))
                 .evalQuestions(split.test())
                 .verifier(task.verifier())
                 .stages(1, 2)

@@ -14,6 +14,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.github.rpo4j.iterate.RunResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,14 +52,17 @@ class AblateCommandTest {
         StringWriter err = new StringWriter();
         var cli = Rpo4jCli.commandLine();
         cli.setErr(new PrintWriter(err, true));
+        // Two runs at a time in child processes: each run's log lands beside its directory.
         int code = cli.execute("ablate", "--quick", "--seeds", "2", "--model", m0.toString(), "--out", out.toString(),
-                "--no-progress");
+                "--no-progress", "--jobs", "2", "--methods", String.join(",", AblateCommand.ALL_METHODS));
         assertEquals(0, code, err.toString());
+        assertTrue(Files.exists(out.resolve("seed-1").resolve("rpo.log")), "each child logs beside its run");
 
         String md = Files.readString(out.resolve("results.md"));
-        for (String method : AblateCommand.METHODS) {
-            assertTrue(md.contains("| " + method + " | 1 |"), "results.md lacks iteration 1 of " + method);
+        for (String method : AblateCommand.ALL_METHODS) {
+            assertTrue(md.contains("| " + method + " | 0.001 | 1 |"), "results.md lacks iteration 1 of " + method);
         }
+        assertTrue(md.contains("Diagnostics per iteration"), md);
         assertTrue(md.contains("McNemar") && md.contains("RISE turns") && md.contains("Acc@t2"), md);
         JsonNode json = Rpo4jCli.JSON.readTree(out.resolve("results.json").toFile());
         JsonNode rpo = json.path("methods").path("RPO").path("iterations");
@@ -76,10 +83,51 @@ class AblateCommandTest {
     }
 
     @Test
+    void aSweepChoosesEachMethodsRateOnTheValidationProblemsByTheStatedRule() throws IOException {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
+        Path m0 = tmp.resolve("m0");
+        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path out = tmp.resolve("sweep");
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("ablate", "--quick", "--model", m0.toString(), "--out", out.toString(), "--no-progress",
+                "--jobs", "1", "--methods", "RPO,SFT_CHOSEN", "--sweep", "1e-3,1e-2");
+        assertEquals(0, code, err.toString());
+        JsonNode json = Rpo4jCli.JSON.readTree(out.resolve("sweep.json").toFile());
+        for (String method : List.of("RPO", "SFT_CHOSEN")) {
+            JsonNode m = json.path("methods").path(method);
+            double low = m.path("after_iteration_1").path("0.001").path("test_accuracy").asDouble();
+            double high = m.path("after_iteration_1").path("0.01").path("test_accuracy").asDouble();
+            assertEquals(high > low ? 0.01 : 0.001, m.path("chosen_rate").asDouble(), 0.0, method);
+            // Evaluated on the validation problems, not the test set.
+            Path eval = out.resolve("sweep").resolve("lr-0.001").resolve(method.toLowerCase()).resolve("config.json");
+            assertTrue(Files.readString(eval).contains("\"eval_questions\" : 4")
+                    || Files.readString(eval).contains("\"eval_questions\":4"), Files.readString(eval));
+        }
+        assertTrue(Files.readString(out.resolve("sweep.md")).contains("| RPO |"));
+    }
+
+    @Test
+    void chosenRateFollowsTheRuleWithTiesToTheSmallerRate() {
+        Map<AblateCommand.RunSpec, RunResult> results = new LinkedHashMap<>();
+        double[][] accuracies = {{1e-5, 0.40}, {3e-5, 0.45}, {1e-4, 0.45}, {3e-4, 0.30}};
+        for (double[] a : accuracies) {
+            results.put(new AblateCommand.RunSpec("RPO", 0, a[0], tmp), new RunResult(List.of(
+                    Map.of("test_accuracy", 0.35), Map.of("test_accuracy", a[1])), tmp, tmp));
+        }
+        SweepReport report = SweepReport.of(results, List.of("RPO"), List.of(3e-4, 1e-4, 3e-5, 1e-5));
+        assertEquals(3e-5, report.chosenRate("RPO"), 0.0);
+    }
+
+    @Test
     void sizesOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--test", "501"},
-                {"--iterations", "0"}, {"--lr", "0"}}) {
+                {"--iterations", "0"}, {"--lr", "0"}, {"--lr", "XYZ=1e-4"}, {"--methods", "RPO,BOGUS"},
+                {"--jobs", "0"}, {"--eval-split", "train"}, {"--sweep", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));

@@ -82,6 +82,11 @@ public final class SyntheticArithmeticTask {
         return Verifiers.numericExactMatch();
     }
 
+    /** The process verifier for these problems' chains: every "a+b=c." step recomputed. */
+    public StepChecker stepChecker() {
+        return new ArithmeticStepChecker();
+    }
+
     /**
      * {@code count} problems with pairwise distinct prompts, ids {@code arith-<seed>-<index>}.
      *

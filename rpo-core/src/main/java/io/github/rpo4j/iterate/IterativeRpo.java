@@ -7,6 +7,7 @@ import io.github.rpo4j.data.PairStats;
 import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.StepChecker;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.generate.SamplingSettings;
@@ -112,9 +113,7 @@ public final class IterativeRpo {
             }
             Map<String, Object> info = new LinkedHashMap<>();
             List<ScoredSample> samples = sampleStage(t, current);
-            long correct = samples.stream().filter(ScoredSample::correct).count();
-            info.put("sample_accuracy", samples.isEmpty() ? 0.0 : (double) correct / samples.size());
-            info.put("samples", samples.size());
+            info.putAll(SampleDiagnostics.of(s.trainQuestions, samples, s.stepChecker));
 
             TransformerLM next;
             if (ModelDirectory.isComplete(run.model(t))) {
@@ -125,6 +124,7 @@ public final class IterativeRpo {
                 info.put("train_pairs", stats.get("pairs"));
                 Map<?, ?> training = run.readJson(run.training(t), Map.class);
                 info.putAll(castMap(training.get("means")));
+                info.putAll(castMap(training.get("probe_logps")));
             } else {
                 next = trainStage(t, current, samples, info);
             }
@@ -236,18 +236,28 @@ public final class IterativeRpo {
         TrainingReport report;
         TrainingSettings ts = s.training.withLearningRate(s.learningRateFor(t)).withSeed(s.seed * 31 + t)
                 .withProgressBar(s.progressBar);
-        if (s.method == Method.PREFERENCE) {
-            books.stage(t, "pairs");
-            PairBuilder.Result pairs = pairStage(t, samples);
-            info.put("train_questions_used", pairs.stats().questionsUsed());
-            info.put("train_pairs", pairs.stats().pairs());
+        books.stage(t, "pairs");
+        // Every method's pairs are built: the preference methods train on them, and all methods are probed on them.
+        PairBuilder.Result pairs = buildPairs(samples);
+        ProbeLogProbs probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
+        if (s.method == Method.PREFERENCE || s.method == Method.SFT_ON_CHOSEN) {
+            publishPairs(t, pairs, info);
             books.stage(t, "train");
-            PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
-                    : PreferenceLoss.dpo(s.beta);
-            report = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd).train(pairs.pairs(), "iter " + t + " train",
-                    stepListener(t));
+            if (s.method == Method.PREFERENCE) {
+                PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
+                        : PreferenceLoss.dpo(s.beta);
+                report = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd)
+                        .train(pairs.pairs(), "iter " + t + " train", stepListener(t));
+            } else {
+                // RPO without its DPO term: the NLL term alone on the same winners, in the same order and batches.
+                List<SftExample> winners = new ArrayList<>();
+                for (PreferencePair p : pairs.pairs()) {
+                    winners.add(new SftExample(p.prompt(), p.chosen()));
+                }
+                report = new SftTrainer(student, s.tokenizer, ts, s.nllNormalization)
+                        .train(winners, "iter " + t + " train", stepListener(t));
+            }
         } else {
-            books.stage(t, "pairs");
             List<SftExample> kept = keptCorrect(t, samples, info);
             if (s.method == Method.REST_EM) {
                 student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time
@@ -256,12 +266,15 @@ public final class IterativeRpo {
             report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
                     .train(kept, "iter " + t + " train", stepListener(t));
         }
+        Map<String, Object> probeMetrics = probe.after(student);
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("steps", report.steps());
         training.put("means", report.means());
+        training.put("probe_logps", probeMetrics);
         training.put("history", report.history());
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
+        info.putAll(probeMetrics);
         ModelDirectory.save(run.model(t), student, s.tokenizer);
         return student;
     }
@@ -270,7 +283,8 @@ public final class IterativeRpo {
         return (step, metrics) -> s.listeners.forEach(l -> l.onTrainingStep(t, step, metrics));
     }
 
-    private PairBuilder.Result pairStage(int t, List<ScoredSample> samples) throws IOException {
+    /** The (winner, loser) pairs of the iteration's samples, with the formatted prompt that training sees. */
+    private PairBuilder.Result buildPairs(List<ScoredSample> samples) {
         PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion).includeGoldChain(s.includeGoldChain)
                 .build().build(s.trainQuestions, samples);
         Map<String, String> prompts = new LinkedHashMap<>();
@@ -282,9 +296,14 @@ public final class IterativeRpo {
         for (PreferencePair p : result.pairs()) {
             formatted.add(new PreferencePair(p.questionId(), prompts.get(p.questionId()), p.chosen(), p.rejected()));
         }
-        JsonlWriter.writeAtomically(run.pairs(t), formatted);
-        run.writeJson(run.pairStats(t), result.stats());
         return new PairBuilder.Result(formatted, result.stats());
+    }
+
+    private void publishPairs(int t, PairBuilder.Result pairs, Map<String, Object> info) throws IOException {
+        JsonlWriter.writeAtomically(run.pairs(t), pairs.pairs());
+        run.writeJson(run.pairStats(t), pairs.stats());
+        info.put("train_questions_used", pairs.stats().questionsUsed());
+        info.put("train_pairs", pairs.stats().pairs());
     }
 
     private List<SftExample> keptCorrect(int t, List<ScoredSample> samples, Map<String, Object> info) throws IOException {
@@ -364,6 +383,7 @@ public final class IterativeRpo {
         private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
         private boolean includeGoldChain = false;
         private String rejectedStepEnd = null;
+        private StepChecker stepChecker = null;
         private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
         private int skippedOverlongQuestions;
 
@@ -430,7 +450,21 @@ public final class IterativeRpo {
             return this;
         }
 
-        /** Add each question's gold chain to its winners (default off). */
+        /**
+         * A process verifier for diagnostics: each iteration reports the fraction of correct-answer samples whose
+         * every step it accepts ({@code winners_all_steps_correct} in metrics.jsonl). Default none. It never
+         * changes what is trained on.
+         */
+        public Builder stepChecker(StepChecker checker) {
+            this.stepChecker = checker;
+            return this;
+        }
+
+        /**
+         * Add each question's gold chain to its winners (default off). This is not the paper's self-improvement
+         * setting: the gold chains are extra supervision, and a gain with them on says nothing about learning from
+         * the model's own samples.
+         */
         public Builder includeGoldChain(boolean on) {
             this.includeGoldChain = on;
             return this;
@@ -555,6 +589,7 @@ public final class IterativeRpo {
             c.put("alpha", alpha);
             c.put("nll_normalization", nllNormalization.name());
             c.put("include_gold_chain", includeGoldChain);
+            c.put("step_checker", stepChecker == null ? null : stepChecker.getClass().getName());
             c.put("rejected_step_end", rejectedStepEnd);
             c.put("training", training);
             c.put("learning_rates", learningRates);

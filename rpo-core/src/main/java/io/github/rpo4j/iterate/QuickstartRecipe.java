@@ -5,6 +5,7 @@ import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The quickstart: RPO on the synthetic arithmetic task from a small character-level M0, sized to
@@ -66,12 +67,36 @@ public final class QuickstartRecipe {
      * gold chain where one exists). M0 samples a correct chain for about one problem in eight, so without it
      * most problems would have no winner and be skipped.
      */
-    public static final boolean INCLUDE_GOLD_CHAIN = true;
+    public static final boolean INCLUDE_GOLD_CHAIN = false;
     public static final int ITERATIONS = 3;
     /** Majority vote over 4 samples per test question. */
     public static final int MAJORITY_K = 4;
 
+    /**
+     * Peak learning rate per method of the ablation, by its name there (RPO, DPO, SFT_CHOSEN, SFT_CORRECT, REST_EM,
+     * RISE, SCORE): each method's choice in the documented sweep (docs/results.md, "Learning rates"), made by the
+     * rule stated there before it ran.
+     */
+    private static final Map<String, Double> SWEPT_LEARNING_RATES = Map.of(
+            "RPO", LEARNING_RATE,
+            "DPO", LEARNING_RATE,
+            "SFT_CHOSEN", LEARNING_RATE,
+            "SFT_CORRECT", LEARNING_RATE,
+            "REST_EM", LEARNING_RATE,
+            "RISE", LEARNING_RATE,
+            "SCORE", LEARNING_RATE);
+
     private QuickstartRecipe() {
+    }
+
+    /** The swept peak learning rate of an ablation method, by its name there. */
+    public static double learningRate(String method) {
+        Double rate = SWEPT_LEARNING_RATES.get(method);
+        if (rate == null) {
+            throw new IllegalArgumentException("no learning rate for method " + method + "; known: "
+                    + SWEPT_LEARNING_RATES.keySet());
+        }
+        return rate;
     }
 
     /** Each iteration's training: batches of 16 pairs, one epoch, warm-up then cosine decay from the peak rate. */
@@ -79,18 +104,26 @@ public final class QuickstartRecipe {
         return TrainingSettings.defaults(LEARNING_RATE).withBatch(16, 16).withSchedule(WARMUP_STEPS, MIN_LR_RATIO);
     }
 
-    /** The pool: training-side problems after the ones M0 was fine-tuned on. */
-    public static List<Question> pool(SyntheticArithmeticTask.Split split, int goldChainsUsed, int size) {
-        return split.train().subList(goldChainsUsed, goldChainsUsed + size);
+    /**
+     * The pool: training-side problems after the ones M0 was fine-tuned on, and before the validation problems
+     * ({@link StartingModel#QUICKSTART_POOL_FROM}).
+     */
+    public static List<Question> pool(SyntheticArithmeticTask.Split split, int size) {
+        int available = StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM;
+        if (size < 1 || size > available) {
+            throw new IllegalArgumentException("pool size must be in [1, " + available + "], got " + size);
+        }
+        return split.train().subList(StartingModel.QUICKSTART_POOL_FROM, StartingModel.QUICKSTART_POOL_FROM + size);
     }
 
-    /** The loop with the quickstart's settings; the caller adds the starting model. */
-    public static IterativeRpo.Builder builder(SyntheticArithmeticTask task, SyntheticArithmeticTask.Split split,
-                                               int goldChainsUsed, Path runDirectory, long seed) {
+    /** The loop with the quickstart's settings, the pool and the evaluation set given; the caller adds M0. */
+    public static IterativeRpo.Builder loop(SyntheticArithmeticTask task, List<Question> pool,
+                                            List<Question> evaluated, Path runDirectory, long seed) {
         return IterativeRpo.builder()
-                .trainQuestions(pool(split, goldChainsUsed, POOL))
-                .evalQuestions(split.test())
+                .trainQuestions(pool)
+                .evalQuestions(evaluated)
                 .verifier(task.verifier())
+                .stepChecker(task.stepChecker())
                 .iterations(ITERATIONS)
                 .samplesPerQuestion(SAMPLES_PER_QUESTION)
                 .pairsPerQuestion(PAIRS_PER_QUESTION)
@@ -104,5 +137,11 @@ public final class QuickstartRecipe {
                 .majorityVote(MAJORITY_K, 0.8)
                 .seed(seed)
                 .runDirectory(runDirectory);
+    }
+
+    /** The loop with the quickstart's settings on its pool and its 500 test problems; the caller adds M0. */
+    public static IterativeRpo.Builder builder(SyntheticArithmeticTask task, SyntheticArithmeticTask.Split split,
+                                               Path runDirectory, long seed) {
+        return loop(task, pool(split, POOL), split.test(), runDirectory, seed);
     }
 }

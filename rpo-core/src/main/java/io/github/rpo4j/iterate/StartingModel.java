@@ -91,14 +91,29 @@ public final class StartingModel {
     private StartingModel() {
     }
 
-    /** Problems of the quickstart's split: the training side (M0's gold chains, then RPO's pool) and 500 test problems. */
+    /**
+     * Problems of the quickstart's split: the training side holds M0's gold chains (the first 4,000), then the pool
+     * the loops sample from (the next 1,000, {@link #QUICKSTART_POOL_FROM}), then the validation problems that
+     * settings are chosen on ({@link #QUICKSTART_VALIDATION_FROM}); the 500 test problems are apart.
+     */
     public static final int QUICKSTART_TRAIN = 6000;
+    /** Index in the training side where the loops' pool starts (after M0's gold chains). */
+    public static final int QUICKSTART_POOL_FROM = 4000;
+    /** Index in the training side where the validation problems start (after the largest pool). */
+    public static final int QUICKSTART_VALIDATION_FROM = 5000;
+    /** Validation problems: settings (M0's stopping point, learning rates) are chosen on these, never on the test set. */
+    public static final int QUICKSTART_VALIDATION = 500;
     public static final int QUICKSTART_TEST = 500;
     public static final long QUICKSTART_DATA_SEED = 7;
 
     /** The quickstart's data: train and test never share a prompt. */
     public static SyntheticArithmeticTask.Split quickstartSplit(SyntheticArithmeticTask task) {
         return task.splits(QUICKSTART_TRAIN, QUICKSTART_TEST, QUICKSTART_DATA_SEED);
+    }
+
+    /** The validation problems of a quickstart split: disjoint from M0's gold chains, the pool and the test set. */
+    public static List<Question> quickstartValidation(SyntheticArithmeticTask.Split split) {
+        return split.train().subList(QUICKSTART_VALIDATION_FROM, QUICKSTART_VALIDATION_FROM + QUICKSTART_VALIDATION);
     }
 
     /** A fresh model over the task's alphabet. */

@@ -93,6 +93,10 @@ class IterativeRpoTest {
 
         RunResult resumed = tinyRun(dir, Method.PREFERENCE).build().run();
         assertEquals(samplesWritten, Files.getLastModifiedTime(run.samples(1)).toMillis(), "iteration 1 was redone");
+        for (String key : List.of("logps/chosen_before", "logps/chosen_after", "pass_at_n", "sample_accuracy")) {
+            assertEquals(((Number) straight.iterations().get(1).get(key)).doubleValue(),
+                    ((Number) resumed.iterations().get(1).get(key)).doubleValue(), 0.0, key + " after a resume");
+        }
         for (int t = 0; t <= 2; t++) {
             assertEquals(straight.iterations().get(t).get("test_accuracy"), resumed.iterations().get(t).get("test_accuracy"));
             assertEquals(straight.iterations().get(t).get("maj_at_k_accuracy"),
@@ -119,6 +123,32 @@ class IterativeRpoTest {
             assertEquals(2, r.iterations().size());
             assertTrue(((Number) r.iterations().get(1).get("train_pairs")).intValue() > 0);
         }
+    }
+
+    @Test
+    void sftOnChosenTrainsOnTheWinnersOfRposPairsAndEveryMethodIsProbed() throws IOException {
+        RunResult rpo = tinyRun(tmp.resolve("rpo"), Method.PREFERENCE).iterations(1).build().run();
+        RunResult chosen = tinyRun(tmp.resolve("chosen"), Method.SFT_ON_CHOSEN).iterations(1).build().run();
+        RunResult correct = tinyRun(tmp.resolve("correct"), Method.SFT_ON_CORRECT).iterations(1).build().run();
+        Map<String, Object> a = rpo.iterations().get(1);
+        Map<String, Object> b = chosen.iterations().get(1);
+        // Same M0, seed and samples: the same pairs, of which SFT on chosen trains on the winners, one per pair.
+        assertEquals(a.get("train_pairs"), b.get("train_pairs"));
+        RunDirectory run = new RunDirectory(tmp.resolve("chosen"));
+        Map<?, ?> training = run.readJson(run.training(1), Map.class);
+        int pairs = ((Number) b.get("train_pairs")).intValue();
+        assertEquals((pairs + 3) / 4, ((Number) training.get("steps")).intValue(), "one epoch of batches of 4 winners");
+        for (Map<String, Object> m : List.of(a, b, correct.iterations().get(1))) {
+            for (String key : List.of("pass_at_n", "distinct_samples_per_question", "logps/chosen_before",
+                    "logps/chosen_after", "logps/rejected_before", "logps/rejected_after", "probe_pairs")) {
+                assertTrue(m.get(key) instanceof Number, "metrics lack " + key + ": " + m);
+            }
+            // The probe is scored under the same M0 before training, whatever the method.
+            assertEquals(((Number) a.get("logps/chosen_before")).doubleValue(),
+                    ((Number) m.get("logps/chosen_before")).doubleValue(), 1e-9);
+        }
+        // Plain NLL on the winners at lr 1e-3 raises their likelihood.
+        assertTrue(((Number) b.get("logps/chosen_after")).doubleValue() > ((Number) b.get("logps/chosen_before")).doubleValue());
     }
 
     @Test
