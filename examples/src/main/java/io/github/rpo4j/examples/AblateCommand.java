@@ -6,7 +6,9 @@ import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.Method;
 import io.github.rpo4j.iterate.QuickstartRecipe;
+import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.iterate.Rise;
+import io.github.rpo4j.iterate.RunDirectory;
 import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.Score;
 import io.github.rpo4j.iterate.StartingModel;
@@ -87,6 +89,10 @@ final class AblateCommand implements Callable<Integer> {
             + QuickstartRecipe.ITERATIONS + "; SCoRe runs stage I once, then stage II).")
     Integer iterations;
 
+    @Option(names = "--majority-k", paramLabel = "K", description = "Samples per evaluated question for the "
+            + "majority vote; 0 skips it (default: the quickstart's " + QuickstartRecipe.MAJORITY_K + "; 0 in a sweep).")
+    Integer majorityK;
+
     @Option(names = "--lr", split = ",", paramLabel = "LR|METHOD=LR", description = "Learning rate of every method, "
             + "or of the methods named (default: each method's rate from the documented sweep, "
             + "QuickstartRecipe.learningRate).")
@@ -144,8 +150,16 @@ final class AblateCommand implements Callable<Integer> {
         }
     }
 
-    /** One run of the comparison or the sweep. */
-    record RunSpec(String method, int seed, double lr, Path dir) {
+    /**
+     * One run of the comparison or the sweep. {@code leader} is the run whose starting stages it shares (null when
+     * it has none): runs of the single-attempt methods with the same seed draw the same M0 samples and evaluate the
+     * same M0, so they take both from the first such run instead of computing them again.
+     */
+    record RunSpec(String method, int seed, double lr, Path dir, RunSpec leader) {
+        RunSpec(String method, int seed, double lr, Path dir) {
+            this(method, seed, lr, dir, null);
+        }
+
         String encode() {
             return method + ":" + seed + ":" + lr + ":" + dir;
         }
@@ -171,7 +185,8 @@ final class AblateCommand implements Callable<Integer> {
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         boolean sweeping = sweep != null;
         Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize,
-                sweeping ? Integer.valueOf(1) : iterations, sweeping ? Integer.valueOf(0) : null);
+                sweeping ? Integer.valueOf(1) : iterations, sweeping ? Integer.valueOf(0) : majorityK);
+        Flags.require(sizes.majorityK() >= 0, "--majority-k", ">= 0", sizes.majorityK());
         int poolAvailable = StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM;
         Flags.require(sizes.pool() >= 1 && sizes.pool() <= poolAvailable, "--pool", "in [1, " + poolAvailable + "]",
                 sizes.pool());
@@ -197,27 +212,34 @@ final class AblateCommand implements Callable<Integer> {
         }
         List<RunSpec> runs = new ArrayList<>();
         if (sweeping) {
+            RunSpec leader = null;
             for (double rate : sweep) {
                 for (String method : chosen) {
-                    runs.add(new RunSpec(method, 0, rate, out.resolve("sweep").resolve("lr-" + rate)
-                            .resolve(method.toLowerCase(Locale.ROOT))));
+                    RunSpec run = new RunSpec(method, 0, rate, out.resolve("sweep").resolve("lr-" + rate)
+                            .resolve(method.toLowerCase(Locale.ROOT)), SHARE_STARTING_STAGES.contains(method) ? leader : null);
+                    leader = leader == null && SHARE_STARTING_STAGES.contains(method) ? run : leader;
+                    runs.add(run);
                 }
             }
         } else {
             for (int seed = 0; seed < seeds; seed++) {
+                RunSpec leader = null;
                 for (String method : chosen) {
-                    runs.add(new RunSpec(method, seed, rates.get(method), out.resolve("seed-" + seed)
-                            .resolve(method.toLowerCase(Locale.ROOT))));
+                    RunSpec run = new RunSpec(method, seed, rates.get(method), out.resolve("seed-" + seed)
+                            .resolve(method.toLowerCase(Locale.ROOT)), SHARE_STARTING_STAGES.contains(method) ? leader : null);
+                    leader = leader == null && SHARE_STARTING_STAGES.contains(method) ? run : leader;
+                    runs.add(run);
                 }
             }
         }
         int parallel = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
         if (parallel > 1 && runs.size() > 1) {
-            new ParallelRuns(this::childArguments, m0, LOG).runAll(runs, parallel);
+            new ParallelRuns(this::childArguments, AblateCommand::shareStartingStages, m0, LOG).runAll(runs, parallel);
         }
         // In this process every run resumes: after the parallel runs, each one only reads its finished stages.
         Map<RunSpec, RunResult> results = new LinkedHashMap<>();
         for (RunSpec run : runs) {
+            shareStartingStages(run);
             results.put(run, runMethod(run, task, m0, pool, evaluated, sizes));
         }
         if (sweeping) {
@@ -241,6 +263,46 @@ final class AblateCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** Methods that sample single attempts the same way, so that runs with one seed can share M0's stages. */
+    static final List<String> SHARE_STARTING_STAGES = List.of("RPO", "DPO", "SFT_CHOSEN", "SFT_CORRECT", "REST_EM");
+
+    /**
+     * Gives a run its leader's starting stages, where it has not got them yet: the copy of M0 with its evaluation
+     * (iteration 0) and the samples M0 drew for iteration 1. They are what the run would compute itself, since it
+     * starts from the same model with the same seed and sampling settings. Each is published atomically.
+     */
+    static void shareStartingStages(RunSpec run) throws IOException {
+        if (run.leader() == null) {
+            return;
+        }
+        RunDirectory from = new RunDirectory(run.leader().dir());
+        RunDirectory to = new RunDirectory(run.dir());
+        if (!Files.exists(from.evaluation(0)) || !Files.exists(from.samples(1))) {
+            throw new IllegalStateException("run " + run.leader().dir() + " has not finished its first samples");
+        }
+        if (!Files.exists(to.iteration(0))) {
+            Files.createDirectories(run.dir());
+            AtomicFiles.publishDirectory(to.iteration(0), tmp -> copyTree(from.iteration(0), tmp));
+        }
+        if (!Files.exists(to.samples(1))) {
+            Files.createDirectories(to.iteration(1));
+            AtomicFiles.write(to.samples(1), outStream -> Files.copy(from.samples(1), outStream));
+        }
+    }
+
+    private static void copyTree(Path source, Path target) throws IOException {
+        try (var paths = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path dest = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
     }
 
     /** The learning rate of each method: the sweep's choice, unless --lr names one for all or for the method. */
@@ -287,6 +349,9 @@ final class AblateCommand implements Callable<Integer> {
             args.addAll(List.of("--sweep", sweep.get(0).toString()));
         } else if (iterations != null) {
             args.addAll(List.of("--iterations", iterations.toString()));
+        }
+        if (majorityK != null) {
+            args.addAll(List.of("--majority-k", majorityK.toString()));
         }
         return args;
     }

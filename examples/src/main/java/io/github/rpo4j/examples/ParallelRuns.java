@@ -8,7 +8,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -19,19 +21,31 @@ import org.slf4j.Logger;
  * c independent small runs use it far better than one run with c threads (docs/benchmarks.md, "Thread
  * settings"). Each child writes its log next to its run directory ({@code DIR.log}) and resumes whatever its run
  * already finished, so a killed ablation continues where it stopped. A child that fails is started once more (a
- * rare native crash is survived that way); a second failure stops the ablation, naming the run and its log.
+ * rare native crash is survived that way); a second failure stops the ablation, naming the run and its log. A run
+ * that shares its leader's starting stages starts only once its leader has finished.
  */
 final class ParallelRuns {
 
     private static final long POLL_MILLIS = 2000;
 
+    /** Prepares a run's directory before its child starts. */
+    interface Preparation {
+        void prepare(AblateCommand.RunSpec run) throws IOException;
+    }
+
     private final BiFunction<AblateCommand.RunSpec, Path, List<String>> arguments;
+    private final Preparation preparation;
     private final Path m0;
     private final Logger log;
 
-    /** @param arguments the command-line arguments (after the main class) that run one run in a child */
-    ParallelRuns(BiFunction<AblateCommand.RunSpec, Path, List<String>> arguments, Path m0, Logger log) {
+    /**
+     * @param arguments   the command-line arguments (after the main class) that run one run in a child
+     * @param preparation called before a run with a leader starts, once its leader has finished
+     */
+    ParallelRuns(BiFunction<AblateCommand.RunSpec, Path, List<String>> arguments, Preparation preparation, Path m0,
+                 Logger log) {
         this.arguments = arguments;
+        this.preparation = preparation;
         this.m0 = m0;
         this.log = log;
     }
@@ -41,16 +55,27 @@ final class ParallelRuns {
         Deque<AblateCommand.RunSpec> waiting = new ArrayDeque<>(runs);
         Map<AblateCommand.RunSpec, Process> running = new LinkedHashMap<>();
         Map<AblateCommand.RunSpec, Integer> attempts = new LinkedHashMap<>();
+        Set<AblateCommand.RunSpec> finished = new HashSet<>();
         long start = System.nanoTime();
         int done = 0;
         try {
             while (!waiting.isEmpty() || !running.isEmpty()) {
-                while (running.size() < parallel && !waiting.isEmpty()) {
-                    AblateCommand.RunSpec run = waiting.poll();
+                while (running.size() < parallel) {
+                    // The first waiting run whose leader (if any) has finished.
+                    AblateCommand.RunSpec run = waiting.stream()
+                            .filter(r -> r.leader() == null || finished.contains(r.leader())).findFirst().orElse(null);
+                    if (run == null) {
+                        break;
+                    }
+                    waiting.remove(run);
+                    preparation.prepare(run);
                     attempts.merge(run, 1, Integer::sum);
                     running.put(run, start(run));
                     log.info("started {} seed {} at lr {} ({} of {} runs finished, {} s)", run.method(), run.seed(),
                             run.lr(), done, runs.size(), seconds(start));
+                }
+                if (running.isEmpty()) {
+                    throw new IllegalStateException("runs wait for leaders that are not among the runs: " + waiting);
                 }
                 running.values().iterator().next().waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 for (AblateCommand.RunSpec run : new ArrayList<>(running.keySet())) {
@@ -61,6 +86,7 @@ final class ParallelRuns {
                     running.remove(run);
                     if (p.exitValue() == 0) {
                         done++;
+                        finished.add(run);
                         log.info("finished {} seed {} at lr {} ({} of {} runs, {} s)", run.method(), run.seed(),
                                 run.lr(), done, runs.size(), seconds(start));
                     } else if (attempts.get(run) < 2) {

@@ -108,6 +108,11 @@ class AblateCommandTest {
                     || Files.readString(eval).contains("\"eval_questions\":4"), Files.readString(eval));
         }
         assertTrue(Files.readString(out.resolve("sweep.md")).contains("| RPO |"));
+        // Every run shares the first run's M0 samples: the same seed would draw the same ones.
+        Path leader = out.resolve("sweep").resolve("lr-0.001").resolve("rpo").resolve("iter-1").resolve("samples.jsonl");
+        Path follower = out.resolve("sweep").resolve("lr-0.01").resolve("sft_chosen").resolve("iter-1")
+                .resolve("samples.jsonl");
+        assertEquals(Files.readString(leader), Files.readString(follower));
     }
 
     @Test
