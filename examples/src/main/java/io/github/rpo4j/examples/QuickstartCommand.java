@@ -97,6 +97,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + "or BATCH_TOKEN_MEAN (TRL's rpo_alpha) (default: PER_SEQUENCE_MEAN).")
     NllNormalization nll;
 
+    @Option(names = "--reference-m0", description = "DPO reference M0 in every iteration instead of the model the "
+            + "iteration starts from (the paper's choice).")
+    boolean referenceM0;
+
     @Option(names = "--warmup", paramLabel = "S", description = "Linear warm-up steps of each iteration's training "
             + "(default: the recipe's).")
     Integer warmup;
@@ -139,6 +143,7 @@ final class QuickstartCommand implements Callable<Integer> {
         if (alpha != null) {
             loop.alpha(alpha);
         }
+        loop.referenceStartingModel(referenceM0);
         if (temperature != null) {
             loop.temperatures(temperature);
         }

@@ -246,8 +246,14 @@ public final class IterativeRpo {
             if (s.method == Method.PREFERENCE) {
                 PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
                         : PreferenceLoss.dpo(s.beta);
-                report = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd)
-                        .train(pairs.pairs(), "iter " + t + " train", stepListener(t));
+                PreferenceTrainer trainer = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd);
+                // The reference log-probs: under M_{t-1} (the paper's choice, the model being trained starts as it)
+                // or under M0.
+                TransformerLM reference = s.referenceIsStartingModel && t > 1
+                        ? ModelDirectory.load(run.model(0)).model() : student;
+                List<PreferenceTrainer.TokenizedPair> prepared =
+                        new PreferenceTrainer(reference, s.tokenizer, ts, loss, s.rejectedStepEnd).prepare(pairs.pairs());
+                report = trainer.trainPrepared(prepared, "iter " + t + " train", stepListener(t));
             } else {
                 // RPO without its DPO term: the NLL term alone on the same winners, in the same order and batches.
                 List<SftExample> winners = new ArrayList<>();
@@ -384,6 +390,7 @@ public final class IterativeRpo {
         private boolean includeGoldChain = false;
         private String rejectedStepEnd = null;
         private StepChecker stepChecker = null;
+        private boolean referenceIsStartingModel = false;
         private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
         private int skippedOverlongQuestions;
 
@@ -447,6 +454,15 @@ public final class IterativeRpo {
         /** How the NLL term is normalised (paper: per sequence, then averaged). */
         public Builder nllNormalization(NllNormalization n) {
             this.nllNormalization = n;
+            return this;
+        }
+
+        /**
+         * The DPO reference of every iteration: M0 instead of the model the iteration starts from, M_{t-1} (the
+         * paper's choice, and the default).
+         */
+        public Builder referenceStartingModel(boolean on) {
+            this.referenceIsStartingModel = on;
             return this;
         }
 
@@ -589,6 +605,7 @@ public final class IterativeRpo {
             c.put("alpha", alpha);
             c.put("nll_normalization", nllNormalization.name());
             c.put("include_gold_chain", includeGoldChain);
+            c.put("reference", referenceIsStartingModel ? "M0" : "previous iterate");
             c.put("step_checker", stepChecker == null ? null : stepChecker.getClass().getName());
             c.put("rejected_step_end", rejectedStepEnd);
             c.put("training", training);

@@ -152,6 +152,20 @@ class IterativeRpoTest {
     }
 
     @Test
+    void theReferenceIsThePreviousIterateUnlessM0IsAsked() throws IOException {
+        for (boolean m0 : new boolean[] {false, true}) {
+            Path dir = tmp.resolve("reference-" + m0);
+            tinyRun(dir, Method.PREFERENCE).referenceStartingModel(m0).build().run();
+            RunDirectory run = new RunDirectory(dir);
+            List<?> history = (List<?>) run.readJson(run.training(2), Map.class).get("history");
+            // The first step's rewards are measured before any update: zero (up to float32 rounding of batches of
+            // other shapes) when the reference is the model that iteration 2 starts from (M1), not when it is M0.
+            double reward = ((Number) ((Map<?, ?>) history.get(0)).get("rewards/chosen")).doubleValue();
+            assertEquals(!m0, Math.abs(reward) < 1e-6, "reference M0: " + m0 + ", first reward " + reward);
+        }
+    }
+
+    @Test
     void eachIterationTrainsAtItsOwnLearningRate() throws IOException {
         Path dir = tmp.resolve("rates");
         // The tiny run's schedule is constant (no warm-up, no decay), so every step runs at the iteration's peak.
