@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "starting-model", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains the quickstart's M0 by SFT on its 4,000 gold chains (StartingModel.Settings.quickstart(), "
-                + "or the cycles given), evaluating greedy accuracy on the 500 validation problems every "
-                + "--eval-every steps.",
+                + "or the cycles given, from scratch or from --model), evaluating greedy accuracy on the 500 "
+                + "validation problems every --eval-every steps.",
                 "Writes DIR/curve.jsonl (one line per evaluation), DIR/cycle-I (the model after each cycle) and "
                         + "DIR/model (the final model)."})
 final class StartingModelCommand implements Callable<Integer> {
@@ -47,6 +47,15 @@ final class StartingModelCommand implements Callable<Integer> {
                     + "M0's cycles).")
     List<String> cycles;
 
+    @Option(names = "--validation", paramLabel = "N", defaultValue = "500", description = "Validation problems "
+            + "evaluated, the first N of the 500 (default: ${DEFAULT-VALUE}).")
+    int validationSize;
+
+    @Option(names = "--eval-split", paramLabel = "SPLIT", defaultValue = "validation", description = "Evaluate on "
+            + "the validation problems (choose the stopping point there) or on the test problems (to report a "
+            + "control next to the loop's test accuracy): validation or test (default: ${DEFAULT-VALUE}).")
+    String evalSplit;
+
     @Option(names = "--model", paramLabel = "DIR", description = "Continue from this model directory (a character-level "
             + "model over the task's alphabet) instead of a freshly initialised one.")
     Path model;
@@ -59,6 +68,10 @@ final class StartingModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Flags.require(firstCycle >= 1, "--first-cycle", ">= 1", firstCycle);
+        Flags.require(validationSize >= 1 && validationSize <= StartingModel.QUICKSTART_VALIDATION, "--validation",
+                "in [1, " + StartingModel.QUICKSTART_VALIDATION + "]", validationSize);
+        Flags.require(evalSplit.equals("validation") || evalSplit.equals("test"), "--eval-split",
+                "validation or test", evalSplit);
         Flags.require(evalEvery >= 1, "--eval-every", ">= 1", evalEvery);
         StartingModel.Settings defaults = StartingModel.Settings.quickstart();
         StartingModel.Settings settings = cycles == null ? defaults : new StartingModel.Settings(defaults.goldChains(),
@@ -66,7 +79,8 @@ final class StartingModelCommand implements Callable<Integer> {
                 defaults.seed(), defaults.lossOnPrompt(), parseCycles(cycles));
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        List<Question> validation = StartingModel.quickstartValidation(split);
+        List<Question> validation = (evalSplit.equals("test") ? split.test()
+                : StartingModel.quickstartValidation(split)).subList(0, validationSize);
         Evaluator evaluator = Evaluator.numeric(task.verifier());
         int maxNewTokens = task.maxCompletionLength() + 8;
         Files.createDirectories(out);
@@ -116,9 +130,9 @@ final class StartingModelCommand implements Callable<Integer> {
         p.put("step", step);
         p.put("total_step", totalStep);
         p.put("train_loss", loss);
-        p.put("validation_accuracy", e.greedyAccuracy());
-        LOG.info("cycle {} step {} (total {}): loss {}, validation greedy accuracy {}", cycle, step, totalStep,
-                String.format("%.4f", loss), String.format("%.3f", e.greedyAccuracy()));
+        p.put(evalSplit + "_accuracy", e.greedyAccuracy());
+        LOG.info("cycle {} step {} (total {}): loss {}, {} greedy accuracy {}", cycle, step, totalStep,
+                String.format("%.4f", loss), evalSplit, String.format("%.3f", e.greedyAccuracy()));
         return p;
     }
 
