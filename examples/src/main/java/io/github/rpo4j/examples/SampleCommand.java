@@ -111,8 +111,8 @@ final class SampleCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt is " + promptIds.length
                     + " tokens, leaving no room in the model's context of " + context);
         }
-        int endToken = tokenizer.eosId().orElse(loaded.model().config().eosTokenId());
-        Sampler sampler = new Sampler(loaded.model(), tokenizer::decode, endToken);
+        // Ends at the tokenizer's end of text and at every end id config.json and generation_config.json list.
+        Sampler sampler = new Sampler(loaded.model(), tokenizer::decode, tokenizer.eosId().orElse(-1));
         List<Sample> drawn = sampler.generate(List.of(promptIds), samples, settings).get(0);
 
         PrintWriter out = spec.commandLine().getOut();
