@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.rpo4j.io.CheckpointFormatException;
+import io.github.rpo4j.model.HandWrittenCheckpoints.RawTensor;
 import io.github.rpo4j.io.FloatFormats;
 import io.github.rpo4j.io.SafeTensors;
 import io.github.rpo4j.tensor.Tape;
 import io.github.rpo4j.text.CharTokenizer;
 import io.github.rpo4j.text.Tokenizer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -118,43 +114,6 @@ class ModelDirectoryTest {
 
     // ------------------------------------------------------------ a directory as Hugging Face writes it
 
-    /** One tensor of a hand-built safetensors file: F32 values, little-endian, row-major. */
-    private record RawTensor(String name, long[] shape, float[] values) {
-    }
-
-    /**
-     * The safetensors layout built byte by byte, without the project's writer: an 8-byte little-endian header
-     * length, the JSON header, then each tensor's float32 data in header order.
-     */
-    private static void writeSafetensorsByHand(Path file, List<RawTensor> tensors) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
-        long offset = 0;
-        for (RawTensor t : tensors) {
-            ObjectNode entry = header.putObject(t.name());
-            entry.put("dtype", "F32");
-            ArrayNode shape = entry.putArray("shape");
-            for (long d : t.shape()) {
-                shape.add(d);
-            }
-            long bytes = 4L * t.values().length;
-            entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
-        }
-        byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
-        out.write(json);
-        for (RawTensor t : tensors) {
-            ByteBuffer data = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : t.values()) {
-                data.putFloat(v);
-            }
-            out.write(data.array());
-        }
-        Files.write(file, out.toByteArray());
-    }
-
     private static ObjectNode huggingFaceGpt2Config(ModelConfig c) {
         ObjectNode n = JSON.createObjectNode();
         n.putArray("architectures").add("GPT2LMHeadModel");
@@ -201,7 +160,7 @@ class ModelDirectoryTest {
         }
         // Hugging Face orders the header alphabetically; the loader must not depend on the order.
         Collections.reverse(tensors);
-        writeSafetensorsByHand(dir.resolve(ModelDirectory.WEIGHTS), tensors);
+        HandWrittenCheckpoints.writeSafetensors(dir.resolve(ModelDirectory.WEIGHTS), tensors);
         Files.writeString(dir.resolve(ModelDirectory.CONFIG), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(huggingFaceGpt2Config(config)));
         TOKENIZER.save(dir);
