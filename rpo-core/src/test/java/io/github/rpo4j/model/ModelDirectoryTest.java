@@ -136,15 +136,25 @@ class ModelDirectoryTest {
         n.put("transformers_version", "4.40.0");
         n.put("use_cache", true);
         n.put("vocab_size", c.vocabSize());
+        if (!c.tieEmbeddings()) {
+            n.put("tie_word_embeddings", false);
+        }
         return n;
     }
 
     private Path writeHuggingFaceGpt2(Path dir, ModelConfig config, Map<String, INDArray> weights) throws IOException {
+        return writeHuggingFaceGpt2(dir, config, weights, true);
+    }
+
+    /** @param causalMasks whether the attn.bias buffers are the causal mask, or have one future position let through */
+    private Path writeHuggingFaceGpt2(Path dir, ModelConfig config, Map<String, INDArray> weights, boolean causalMasks)
+            throws IOException {
         Files.createDirectories(dir);
         List<RawTensor> tensors = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : weights.entrySet()) {
-            tensors.add(new RawTensor("transformer." + e.getKey(), e.getValue().shape(),
-                    e.getValue().dup('c').data().asFloat()));
+            // GPT2LMHeadModel keeps the body under "transformer." and the output head beside it.
+            String name = e.getKey().equals("lm_head.weight") ? e.getKey() : "transformer." + e.getKey();
+            tensors.add(new RawTensor(name, e.getValue().shape(), e.getValue().dup('c').data().asFloat()));
         }
         int t = config.contextLength();
         float[] causal = new float[t * t];
@@ -152,6 +162,9 @@ class ModelDirectoryTest {
             for (int j = 0; j <= i; j++) {
                 causal[i * t + j] = 1;
             }
+        }
+        if (!causalMasks) {
+            causal[1] = 1; // position 0 may attend to position 1
         }
         for (int l = 0; l < config.layers(); l++) {
             // The attention-mask buffers older GPT2LMHeadModel versions saved along with the weights.
@@ -207,6 +220,57 @@ class ModelDirectoryTest {
             assertSameArray(rounded.get(name), loaded.model().weights().get(name), name);
         }
         assertSameArray(logits(new TransformerLM(config, rounded)), logits(loaded.model()), "logits");
+    }
+
+    @Test
+    void anUntiedGpt2OutputHeadIsLoadedAndUsed() throws IOException {
+        ModelConfig config = gpt2().withTieEmbeddings(false);
+        Map<String, INDArray> weights = randomWeights(config, 12);
+        assertTrue(weights.containsKey("lm_head.weight"));
+        Path dir = writeHuggingFaceGpt2(temp.resolve("untied-gpt2"), config, weights);
+        TransformerLM model = ModelDirectory.load(dir).model();
+        assertEquals(config, model.config());
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            INDArray hidden = model.hidden(IDS, 1, IDS.length, null, null, null).value(); // (T, C)
+            INDArray expected = hidden.mmul(weights.get("lm_head.weight").transpose()); // (T, V)
+            assertSameArray(expected, logits(model), "logits through lm_head.weight");
+            double tiedDiff = hidden.mmul(weights.get("wte.weight").transpose()).sub(logits(model)).amaxNumber().doubleValue();
+            assertTrue(tiedDiff > 0.1, "the head must not be the embedding: " + tiedDiff);
+        }
+    }
+
+    @Test
+    void functionChangingGpt2FieldsAreRefusedByName() throws IOException {
+        Map<String, Object[]> cases = new LinkedHashMap<>();
+        cases.put("activation_function", new Object[] {"gelu", "\"activation_function\" = \"gelu\""});
+        cases.put("scale_attn_weights", new Object[] {false, "\"scale_attn_weights\" = false"});
+        cases.put("scale_attn_by_inverse_layer_idx", new Object[] {true, "\"scale_attn_by_inverse_layer_idx\" = true"});
+        cases.put("add_cross_attention", new Object[] {true, "\"add_cross_attention\" = true"});
+        cases.put("rope_theta", new Object[] {10000.0, "[rope_theta]"});
+        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+            Path dir = writeHuggingFaceGpt2(temp.resolve("gpt2-" + c.getKey()), gpt2(), randomWeights(gpt2(), 5));
+            ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve(ModelDirectory.CONFIG).toFile());
+            config.set(c.getKey(), JSON.valueToTree(c.getValue()[0]));
+            Files.writeString(dir.resolve(ModelDirectory.CONFIG), JSON.writeValueAsString(config));
+            var e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.load(dir), c.getKey());
+            assertTrue(e.getMessage().contains((String) c.getValue()[1]), e.getMessage());
+            assertFalse(ModelDirectory.isComplete(dir));
+        }
+        Path pruned = writeHuggingFaceGpt2(temp.resolve("gpt2-pruned"), gpt2(), randomWeights(gpt2(), 5));
+        ObjectNode config = (ObjectNode) JSON.readTree(pruned.resolve(ModelDirectory.CONFIG).toFile());
+        config.putObject("pruned_heads").putArray("0").add(1);
+        Files.writeString(pruned.resolve(ModelDirectory.CONFIG), JSON.writeValueAsString(config));
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.load(pruned));
+        assertTrue(e.getMessage().contains("\"pruned_heads\" = {\"0\":[1]}"), e.getMessage());
+    }
+
+    @Test
+    void aGpt2AttentionBufferThatIsNotTheCausalMaskIsRefused() throws IOException {
+        Path dir = writeHuggingFaceGpt2(temp.resolve("leaky-mask"), gpt2(), randomWeights(gpt2(), 6), false);
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> ModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("transformer.h.1.attn.bias") || e.getMessage().contains("transformer.h.0.attn.bias"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("entry [0, 1]"), e.getMessage());
     }
 
     // ------------------------------------------------------------ errors
