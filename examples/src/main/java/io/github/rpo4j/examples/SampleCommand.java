@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,6 +44,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
+
+    @Mixin
+    ModelLoadOptions loading;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt to continue.")
     String prompt;
@@ -103,7 +107,7 @@ final class SampleCommand implements Callable<Integer> {
         if (seed == null) {
             LOG.info("sampling seed {}", seedUsed);
         }
-        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelDirectory.Loaded loaded = loading.load(modelDir);
         Tokenizer tokenizer = loaded.tokenizer();
         int[] promptIds = ScoreCommand.encode(tokenizer, prompt, "--prompt");
         int context = loaded.model().config().contextLength();
