@@ -58,7 +58,9 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
     static final Set<String> IGNORED_FIELDS = Set.of("_name_or_path", "transformers_version", "torch_dtype", "dtype",
             "use_cache", "bos_token_id", "pad_token_id", "sep_token_id", "initializer_range", "id2label", "label2id",
             "task_specific_params", "tokenizer_class", "return_dict", "output_attentions", "output_hidden_states",
-            "torchscript", "_attn_implementation_autoset", "max_length", "do_sample", "temperature", "top_k", "top_p",
+            "torchscript", "_attn_implementation", "_attn_implementation_autoset", "_num_labels", "num_labels",
+            "problem_type", "finetuning_task", "prefix", "keys_to_ignore_at_inference", "gradient_checkpointing",
+            "n_special", "predict_special_tokens", "max_length", "do_sample", "temperature", "top_k", "top_p",
             "attn_pdrop", "embd_pdrop", "resid_pdrop", "summary_activation", "summary_first_dropout",
             "summary_proj_to_labels", "summary_type", "summary_use_proj", "attention_dropout");
 

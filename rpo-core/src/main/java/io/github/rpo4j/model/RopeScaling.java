@@ -98,6 +98,18 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
         return inverseFrequencies;
     }
 
+    /** As config.json names it: {@code default}, {@code linear(factor=4.0)}, {@code llama3(factor=8.0, ...)}. */
+    @Override
+    public String toString() {
+        return switch (type) {
+            case NONE -> type.ropeType();
+            case LINEAR -> type.ropeType() + "(factor=" + factor + ")";
+            case LLAMA3 -> type.ropeType() + "(factor=" + factor + ", low_freq_factor=" + lowFreqFactor
+                    + ", high_freq_factor=" + highFreqFactor + ", original_max_position_embeddings="
+                    + originalContextLength + ")";
+        };
+    }
+
     /** The {@code rope_scaling} object of config.json, or null for NONE. */
     ObjectNode toJson() {
         if (type == Type.NONE) {
