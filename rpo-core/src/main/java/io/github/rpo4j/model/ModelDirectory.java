@@ -1,12 +1,12 @@
 package io.github.rpo4j.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.io.CheckpointFormatException;
 import io.github.rpo4j.io.SafeTensors;
 import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.text.Tokenizers;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
