@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -39,6 +40,9 @@ final class ScoreCommand implements Callable<Integer> {
             + "model.safetensors, tokenizer.json).")
     Path modelDir;
 
+    @Mixin
+    ModelLoadOptions loading;
+
     @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text to score.")
     String text;
 
@@ -60,7 +64,7 @@ final class ScoreCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt must not be empty; leave it out to score "
                     + "--text on its own");
         }
-        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelDirectory.Loaded loaded = loading.load(modelDir);
         Tokenizer tokenizer = loaded.tokenizer();
         int[] promptIds = prompt == null ? new int[0] : encode(tokenizer, prompt, "--prompt");
         int[] textIds = encode(tokenizer, text, "--text");
