@@ -15,20 +15,17 @@ import java.util.Map;
 public final class QuickstartRecipe {
 
     /**
-     * Pool of training questions sampled each iteration (fresh problems, none of M0's gold chains). The pool's
-     * size, more than anything else tried, decides the gain: with the gold chain among the winners, each pool
-     * problem teaches one new worked solution, and the model learns the 500-problem pool's chains by heart
-     * (sample accuracy on the pool rose twice as fast as on the test set). 1,000 problems with N = 4 cost the
-     * same sampling and training as 500 with N = 8, and after three iterations at a constant 2e-4 gave +20
-     * points on seed 0 where 500 gave +9 (docs/results.md).
+     * Pool of training questions sampled each iteration: fresh problems, none of M0's gold chains, none of the
+     * validation or test problems. New problems are what the model's own correct samples can teach it: at
+     * M0's plateau 98% of its correct samples are exactly the gold chain.
      */
     public static final int POOL = 1000;
-    /** N: far fewer than the paper's 30; the budget is spent on more problems instead (see {@link #POOL}). */
+    /** N: far fewer than the paper's 30, so that three iterations on two cores take minutes. */
     public static final int SAMPLES_PER_QUESTION = 4;
     /**
-     * K: with N = 4 a problem has a few distinct winners and losers, so K = 4 pairs each winner (mostly the gold
-     * chain) with a different loser. The pairs are what carries the NLL term: K = 2 with the 500-problem pool gave
-     * about 60 optimiser steps per iteration, too few to move M0; K = 4 gives about 250.
+     * K: with N = 4 a problem has a few distinct winners and losers, so K = 4 pairs each winner (almost always the
+     * one sound chain) with each distinct loser, repeating them. From the plateau M0 about 350 of the 1,000
+     * problems have both, which gives about 1,400 pairs (87 optimiser steps) per iteration.
      */
     public static final int PAIRS_PER_QUESTION = 4;
     /**
@@ -46,15 +43,13 @@ public final class QuickstartRecipe {
     public static final int WARMUP_STEPS = 10;
     /**
      * Each iteration's learning rate falls along a cosine to this fraction of its peak, so the model that is
-     * sampled and evaluated next comes from small final steps. With the 1,000-problem pool at a peak of 2e-4,
-     * the warm-up and the cosine took seed 0 from +20 to +27 points after three iterations; raising the peak to
-     * 3e-4 then gave +32 (docs/results.md).
+     * sampled and evaluated next comes from small final steps.
      */
     public static final double MIN_LR_RATIO = 0.1;
     /**
      * Weight of the NLL term on the winner. With beta 0.1 and alpha 1, the DPO term's gradient per token
-     * (beta * sigmoid(-margin), about 0.05) is three times the per-sequence NLL's (alpha / ~60 tokens), and it
-     * lowered accuracy at every learning rate that moved the model; alpha 10 puts the NLL term ahead.
+     * (beta * sigmoid(-margin), about 0.05) is three times the per-sequence NLL's (alpha / ~60 tokens); alpha 10
+     * puts the NLL term ahead, as DPO alone lowers the winners' likelihood (docs/results.md compares alpha 1).
      */
     public static final double ALPHA = 10;
     /**
@@ -63,9 +58,9 @@ public final class QuickstartRecipe {
      */
     public static final String REJECTED_STEP_END = ".";
     /**
-     * Each pool problem's gold chain joins its winners (the winner set of Pang et al.: correct samples plus the
-     * gold chain where one exists). M0 samples a correct chain for about one problem in eight, so without it
-     * most problems would have no winner and be skipped.
+     * Off: the winners are the model's own correct samples only, the setting in which the loop is
+     * self-improvement. With the gold chains added the loop is a different method that learns from extra
+     * supervision (docs/results.md reports both, apart).
      */
     public static final boolean INCLUDE_GOLD_CHAIN = false;
     public static final int ITERATIONS = 3;
