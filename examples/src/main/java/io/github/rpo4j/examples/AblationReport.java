@@ -129,6 +129,22 @@ final class AblationReport {
         return new Comparison(onlyRpo, onlyOther, p, t, p < LEVEL);
     }
 
+    /** A method's final iteration against its own iteration 0 (M0), per question, pooled over seeds. */
+    Comparison againstStart(String method) {
+        int onlyStart = 0;
+        int onlyFinal = 0;
+        for (RunResult r : runs.get(method)) {
+            boolean[] a = correctness(r.iterations().get(0).get("greedy_correct"));
+            boolean[] b = correctness(last(r).get("greedy_correct"));
+            for (int i = 0; i < a.length; i++) {
+                onlyStart += a[i] && !b[i] ? 1 : 0;
+                onlyFinal += !a[i] && b[i] ? 1 : 0;
+            }
+        }
+        double p = AblationStatistics.mcnemarExactP(onlyStart, onlyFinal);
+        return new Comparison(onlyStart, onlyFinal, p, Double.NaN, p < LEVEL);
+    }
+
     private static Map<String, Object> last(RunResult r) {
         return r.iterations().get(r.iterations().size() - 1);
     }
@@ -218,6 +234,12 @@ final class AblationReport {
             }
             m.put("iterations", its);
             m.put("learning_rate", learningRates.get(method));
+            Comparison start = againstStart(method);
+            Map<String, Object> vsM0 = new LinkedHashMap<>();
+            vsM0.put("only_m0_right", start.onlyRpoRight());
+            vsM0.put("only_final_right", start.onlyMethodRight());
+            vsM0.put("mcnemar_exact_p", start.mcnemarP());
+            m.put("vs_m0", vsM0);
             if (!method.equals("RPO") && runs.containsKey("RPO")) {
                 Comparison c = againstRpo(method);
                 Map<String, Object> vs = new LinkedHashMap<>();
@@ -256,19 +278,32 @@ final class AblationReport {
     String markdown(AblateCommand.Sizes sizes, int seeds) {
         StringBuilder md = new StringBuilder();
         md.append("# Ablation on the synthetic arithmetic task\n\n");
+        boolean majority = sizes.majorityK() > 0;
         md.append(String.format(Locale.ROOT, "%d seed(s), %d test questions, %d pool questions, %d iteration(s), "
                         + "at most %d sampled chains per question and iteration. Accuracy in %%: mean over seeds "
-                        + "[95%% t-interval]; maj@%d is the majority vote over %d samples.%n%n", seeds, testQuestions,
-                sizes.pool(), sizes.iterations(), sizes.chains(), sizes.majorityK(), sizes.majorityK()));
-        md.append("| method | learning rate | iteration | greedy | maj@").append(sizes.majorityK())
-                .append(" |\n|---|---|---|---|---|\n");
+                        + "[95%% t-interval]%s.%n%n", seeds, testQuestions, sizes.pool(), sizes.iterations(),
+                sizes.chains(), majority ? String.format(Locale.ROOT, "; maj@%d is the majority vote over %d samples",
+                        sizes.majorityK(), sizes.majorityK()) : "; no majority vote was taken"));
+        md.append("| method | learning rate | iteration | greedy |").append(majority ? " maj@" + sizes.majorityK() + " |" : "")
+                .append("\n|---|---|---|---|").append(majority ? "---|" : "").append("\n");
         for (String method : methods()) {
             List<AblationStatistics.MeanInterval> g = greedy(method);
             List<AblationStatistics.MeanInterval> mj = majority(method);
             for (int t = 0; t < g.size(); t++) {
                 md.append("| ").append(method).append(" | ").append(learningRates.get(method)).append(" | ").append(t)
-                        .append(" | ").append(cell(g.get(t))).append(" | ").append(cell(mj.get(t))).append(" |\n");
+                        .append(" | ").append(cell(g.get(t))).append(" |")
+                        .append(majority ? " " + cell(mj.get(t)) + " |" : "").append("\n");
             }
+        }
+        md.append("\n## Final iteration against M0 (greedy)\n\n");
+        md.append("McNemar's exact test on per-question correctness pooled over seeds (b: only M0 right, c: only the "
+                + "method's final model right).\n\n| method | M0 | final | b | c | McNemar p |\n|---|---|---|---|---|---|\n");
+        for (String method : methods()) {
+            Comparison c = againstStart(method);
+            List<AblationStatistics.MeanInterval> g = greedy(method);
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d | %d | %.4f |%n", method,
+                    100 * g.get(0).mean(), 100 * g.get(g.size() - 1).mean(), c.onlyRpoRight(), c.onlyMethodRight(),
+                    c.mcnemarP()));
         }
         md.append("\n## Diagnostics per iteration (mean over seeds)\n\n");
         md.append("Samples of the pool drawn from the model that iteration starts from; winners are correct samples; "

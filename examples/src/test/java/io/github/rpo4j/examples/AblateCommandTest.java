@@ -65,6 +65,10 @@ class AblateCommandTest {
         assertTrue(md.contains("Diagnostics per iteration"), md);
         assertTrue(md.contains("McNemar") && md.contains("RISE turns") && md.contains("Acc@t2"), md);
         JsonNode json = Rpo4jCli.JSON.readTree(out.resolve("results.json").toFile());
+        for (String method : AblateCommand.ALL_METHODS) {
+            assertTrue(json.path("methods").path(method).path("vs_m0").has("mcnemar_exact_p"), method);
+        }
+        assertTrue(md.contains("Final iteration against M0"), md);
         JsonNode rpo = json.path("methods").path("RPO").path("iterations");
         assertEquals(2, rpo.size(), "iterations 0 and 1");
         JsonNode greedy = rpo.get(1).path("greedy");
