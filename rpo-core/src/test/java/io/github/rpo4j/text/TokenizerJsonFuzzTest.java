@@ -27,8 +27,8 @@ class TokenizerJsonFuzzTest {
         Path charDir = Files.createDirectories(dir.resolve("char"));
         CharTokenizer.ofAlphabet("0123456789+-=. abc").save(charDir);
         List<byte[]> seeds = List.of(Files.readAllBytes(charDir.resolve(Tokenizer.FILE_NAME)),
-                JSON.writeValueAsBytes(ByteLevelBpeTokenizerTest.tokenizerJson(false, false)),
-                JSON.writeValueAsBytes(ByteLevelBpeTokenizerTest.tokenizerJson(true, true)));
+                JSON.writeValueAsBytes(BpeTokenizerTest.tokenizerJson(false, false)),
+                JSON.writeValueAsBytes(BpeTokenizerTest.tokenizerJson(true, true)));
         FuzzInputs fuzz = new FuzzInputs(7L);
         fuzz.run(FuzzInputs.cases(300), Duration.ofSeconds(60 + FuzzInputs.cases(300) / 20), seeds, (seed, f) -> f.mutatedJson(seed), input -> {
             Path file = dir.resolve("tokenizer.json");

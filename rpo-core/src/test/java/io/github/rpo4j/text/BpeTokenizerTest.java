@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ByteLevelBpeTokenizerTest {
+class BpeTokenizerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,8 +96,8 @@ class ByteLevelBpeTokenizerTest {
         return root;
     }
 
-    private static ByteLevelBpeTokenizer tokenizer() throws IOException {
-        return ByteLevelBpeTokenizer.fromJson(null, tokenizerJson(false, false));
+    private static BpeTokenizer tokenizer() throws IOException {
+        return BpeTokenizer.fromJson(null, tokenizerJson(false, false));
     }
 
     @Test
@@ -118,7 +118,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void encodesHandWorkedExamples() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = tokenizer();
+        BpeTokenizer tokenizer = tokenizer();
         assertArrayEquals(new int[]{259}, tokenizer.encode("hello"));
         assertArrayEquals(new int[]{32, 259}, tokenizer.encode(" hello"), "'Ġ' is not merged with 'h'");
         // " the": "h e" (rank 0) beats "Ġ t" (rank 4), and no merge joins "Ġt" with "he".
@@ -134,8 +134,8 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void mergesAsPairsBehaveLikeMergesAsStrings() throws IOException {
-        ByteLevelBpeTokenizer pairs = ByteLevelBpeTokenizer.fromJson(null, tokenizerJson(true, false));
-        ByteLevelBpeTokenizer strings = tokenizer();
+        BpeTokenizer pairs = BpeTokenizer.fromJson(null, tokenizerJson(true, false));
+        BpeTokenizer strings = tokenizer();
         for (String text : List.of("hello the world", "a th llama", "shell hello")) {
             assertArrayEquals(strings.encode(text), pairs.encode(text), text);
         }
@@ -143,7 +143,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void roundTripsArbitraryUtf8() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = tokenizer();
+        BpeTokenizer tokenizer = tokenizer();
         List<String> texts = new ArrayList<>(List.of(
                 "hello the world",
                 "héllo wörld — “quotes”",
@@ -183,7 +183,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void decodingASliceThatSplitsACharacterShowsReplacement() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = tokenizer();
+        BpeTokenizer tokenizer = tokenizer();
         int[] ids = tokenizer.encode("a🙂");
         assertEquals(5, ids.length);
         assertEquals("a\uFFFD", tokenizer.decode(ids, 0, 3));
@@ -193,7 +193,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void describesVocabulary() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = tokenizer();
+        BpeTokenizer tokenizer = tokenizer();
         assertEquals(265, tokenizer.vocabSize());
         assertEquals(OptionalInt.of(END_OF_TEXT), tokenizer.eosId());
         assertEquals(OptionalInt.empty(), tokenizer.bosId());
@@ -213,7 +213,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void addPrefixSpaceAppliesToEachPieceBetweenSpecialTokens() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = ByteLevelBpeTokenizer.fromJson(null, tokenizerJson(false, true));
+        BpeTokenizer tokenizer = BpeTokenizer.fromJson(null, tokenizerJson(false, true));
         assertArrayEquals(new int[]{32, 259}, tokenizer.encode("hello"));
         assertArrayEquals(new int[]{32, 259}, tokenizer.encode(" hello"), "no second space is added");
         assertArrayEquals(new int[]{32, 259, END_OF_TEXT, 32, 259}, tokenizer.encode("hello<|endoftext|>hello"));
@@ -226,7 +226,7 @@ class ByteLevelBpeTokenizerTest {
         ArrayNode added = (ArrayNode) json.get("added_tokens");
         added.addObject().put("id", 265).put("content", "<sep>").put("lstrip", true).put("rstrip", true).put("special", true);
         added.addObject().put("id", 266).put("content", "END").put("single_word", true).put("special", false);
-        ByteLevelBpeTokenizer tokenizer = ByteLevelBpeTokenizer.fromJson(null, json);
+        BpeTokenizer tokenizer = BpeTokenizer.fromJson(null, json);
         assertArrayEquals(new int[]{'a', 265, 'b'}, tokenizer.encode("a  <sep>\n b"), "surrounding whitespace absorbed");
         assertArrayEquals(new int[]{266, ' ', 'x'}, tokenizer.encode("END x"));
         assertArrayEquals(new int[]{'E', 'N', 'D', 'S'}, tokenizer.encode("ENDS"), "not a whole word");
@@ -235,12 +235,12 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void savesAndLoadsThroughModelDirectory() throws IOException {
-        ByteLevelBpeTokenizer tokenizer = tokenizer();
+        BpeTokenizer tokenizer = tokenizer();
         Path modelDir = dir.resolve("model");
         tokenizer.save(modelDir);
         assertTrue(Files.isRegularFile(modelDir.resolve("tokenizer.json")));
         Tokenizer loaded = Tokenizers.load(modelDir);
-        assertInstanceOf(ByteLevelBpeTokenizer.class, loaded);
+        assertInstanceOf(BpeTokenizer.class, loaded);
         assertEquals(tokenizerJson(false, false), JSON.readTree(modelDir.resolve("tokenizer.json").toFile()));
         for (String text : List.of("hello the world", "a th", "🙂 <|endoftext|>")) {
             assertArrayEquals(tokenizer.encode(text), loaded.encode(text));
