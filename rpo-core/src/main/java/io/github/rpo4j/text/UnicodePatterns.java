@@ -152,7 +152,12 @@ final class UnicodePatterns {
         } else {
             cls.append("[\\p{").append(javaName).append("}&&[^").append(ranges(removed)).append("]]");
         }
-        cls.append(ranges(added)).append(']');
+        if (!added.isEmpty()) {
+            // Java evaluates a class's members as a chain of nested unions, one call per range: nested inside a
+            // non-ASCII guard, the added ranges cost nothing for ASCII and for code points the JDK's table holds.
+            cls.append("[\\x{80}-\\x{10ffff}&&[").append(ranges(added)).append("]]");
+        }
+        cls.append(']');
         return cls.toString();
     }
 
