@@ -26,7 +26,7 @@ node -e '
 const fs = require("fs");
 const read = (f) => fs.readFileSync(f, "utf8").trim().split("\n").map(JSON.parse);
 const ours = read(process.argv[1]), theirs = read(process.argv[2]);
-console.log("| tokenizer | text MB/s rpo4j / HF | speed ratio | same token counts (text, word) | long word ms rpo4j / HF (median of 7) | speed ratio |");
+console.log("| tokenizer | text MB/s rpo4j / HF | speed ratio | same token counts (text, word) | long word ms rpo4j / HF (median of 21) | speed ratio |");
 console.log("|---|---|---|---|---|---|");
 ours.forEach((o, i) => {
   const h = theirs[i];

@@ -16,11 +16,11 @@ import java.util.Arrays;
  * <p>Usage: {@code TokenizerSpeed TEXT_FILE SECONDS WORD_LETTERS TOKENIZER_JSON...}. Ordinary text: the file
  * is encoded whole, repeatedly for about SECONDS after a warm-up (so both sides' caches are warm), and the
  * median time of one encode is reported. Long word: WORD_LETTERS pseudo-random lowercase letters, encoded
- * seven times on a freshly loaded tokenizer after that warm-up; the first and the median time are reported.
+ * 21 times on a freshly loaded tokenizer after that warm-up; the first and the median time are reported.
  */
 public final class TokenizerSpeed {
 
-    private static final int WORD_RUNS = 7;
+    private static final int WORD_RUNS = 21;
 
     private TokenizerSpeed() {
     }
