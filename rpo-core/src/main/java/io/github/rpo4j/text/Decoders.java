@@ -92,14 +92,7 @@ final class Decoders {
                 };
             }
             case "Sequence": {
-                JsonNode list = TokenizerJson.requireArray(file, node, "decoders", path + ".decoders");
-                List<Decoder> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    Decoder step = parse(file, list.get(i), path + ".decoders[" + i + "]");
-                    if (step != null) {
-                        steps.add(step);
-                    }
-                }
+                List<Decoder> steps = TokenizerJson.components(file, node, "decoders", path, Decoders::parse);
                 return tokens -> {
                     List<String> current = tokens;
                     for (Decoder step : steps) {

@@ -6,7 +6,6 @@ import com.ibm.icu.text.Normalizer2;
 import com.ibm.icu.util.ULocale;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,14 +45,8 @@ final class Normalizers {
             case "NFKD":
                 return unicode(Normalizer2.getNFKDInstance());
             case "Sequence": {
-                JsonNode list = TokenizerJson.requireArray(file, node, "normalizers", path + ".normalizers");
-                List<TextNormalizer> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    TextNormalizer step = parse(file, list.get(i), path + ".normalizers[" + i + "]");
-                    if (step != null) {
-                        steps.add(step);
-                    }
-                }
+                List<TextNormalizer> steps = TokenizerJson.components(file, node, "normalizers", path,
+                        Normalizers::parse);
                 return text -> {
                     String result = text;
                     for (TextNormalizer step : steps) {

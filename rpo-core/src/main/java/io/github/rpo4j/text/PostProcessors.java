@@ -52,14 +52,8 @@ final class PostProcessors {
             case "TemplateProcessing":
                 return template(file, node, path, tokenIds);
             case "Sequence": {
-                JsonNode list = TokenizerJson.requireArray(file, node, "processors", path + ".processors");
-                List<PostProcessor> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    PostProcessor step = parse(file, list.get(i), path + ".processors[" + i + "]", tokenIds);
-                    if (step != null) {
-                        steps.add(step);
-                    }
-                }
+                List<PostProcessor> steps = TokenizerJson.components(file, node, "processors", path,
+                        (f, n, p) -> parse(f, n, p, tokenIds));
                 return new PostProcessor() {
                     @Override
                     public int[] process(int[] ids) {

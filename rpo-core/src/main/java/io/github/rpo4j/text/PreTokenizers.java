@@ -92,14 +92,8 @@ final class PreTokenizers {
                 };
             }
             case "Sequence": {
-                JsonNode list = TokenizerJson.requireArray(file, node, "pretokenizers", path + ".pretokenizers");
-                List<PreTokenizer> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    PreTokenizer step = parse(file, list.get(i), path + ".pretokenizers[" + i + "]");
-                    if (step != null) {
-                        steps.add(step);
-                    }
-                }
+                List<PreTokenizer> steps = TokenizerJson.components(file, node, "pretokenizers", path,
+                        PreTokenizers::parse);
                 return (piece, out) -> {
                     List<Piece> current = List.of(piece);
                     for (PreTokenizer step : steps) {

@@ -156,4 +156,23 @@ final class TokenizerJson {
         }
         return requireText(file, node, "type", path + ".type");
     }
+
+    /** Parses one component of a pipeline; {@code null} for a null component. */
+    interface ComponentParser<T> {
+        T parse(Path file, JsonNode node, String path) throws TokenizerFormatException;
+    }
+
+    /** The non-null components of a Sequence's list field (e.g. {@code normalizers}), each parsed with its path. */
+    static <T> java.util.List<T> components(Path file, JsonNode sequence, String name, String path,
+                                            ComponentParser<T> parser) throws TokenizerFormatException {
+        JsonNode list = requireArray(file, sequence, name, path + "." + name);
+        java.util.List<T> steps = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            T step = parser.parse(file, list.get(i), path + "." + name + "[" + i + "]");
+            if (step != null) {
+                steps.add(step);
+            }
+        }
+        return steps;
+    }
 }
