@@ -279,23 +279,14 @@ final class PreTokenizers {
                     spans.add(events[3 * e], events[3 * e + 1], events[3 * e + 2]);
                 }
             }
-            case Contiguous -> {
+            case Contiguous, MergedWithPrevious -> {
+                // Contiguous joins a span to the one before when both are matches or both are not;
+                // MergedWithPrevious joins a match to the (non-matching) span before it.
                 boolean previousMatch = false;
                 for (int e = 0; e < count; e++) {
                     boolean isMatch = events[3 * e + 2] == 1;
-                    if (isMatch == previousMatch && spans.size() > 0) {
-                        spans.set(spans.size() - 2, events[3 * e + 1]);
-                    } else {
-                        spans.add(events[3 * e], events[3 * e + 1], 0);
-                    }
-                    previousMatch = isMatch;
-                }
-            }
-            case MergedWithPrevious -> {
-                boolean previousMatch = false;
-                for (int e = 0; e < count; e++) {
-                    boolean isMatch = events[3 * e + 2] == 1;
-                    if (isMatch && !previousMatch && spans.size() > 0) {
+                    boolean join = behavior == Behavior.Contiguous ? isMatch == previousMatch : isMatch && !previousMatch;
+                    if (join && spans.size() > 0) {
                         spans.set(spans.size() - 2, events[3 * e + 1]);
                     } else {
                         spans.add(events[3 * e], events[3 * e + 1], 0);
