@@ -35,4 +35,14 @@ final class ByteLevel {
     static int byteOf(char c) {
         return c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
     }
+
+    /** @return the text's UTF-8 bytes spelled as byte-level characters, e.g. "Ġhi" for " hi" */
+    static String toByteLevelString(String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        char[] chars = new char[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            chars[i] = BYTE_TO_CHAR[bytes[i] & 0xff];
+        }
+        return new String(chars);
+    }
 }

@@ -124,7 +124,7 @@ public final class CharTokenizer implements Tokenizer {
         if (size == 0) {
             throw new TokenizerFormatException(file, "model.vocab", "empty; expected " + END_OF_TEXT + " and the characters");
         }
-        if (size - 1 > ByteLevelBpeTokenizer.MAX_TOKEN_ID) {
+        if (size - 1 > BpeModel.MAX_TOKEN_ID) {
             throw new TokenizerFormatException(file, "model.vocab", "too many entries: " + size);
         }
         int[] codePoints = new int[size - 1];
@@ -166,7 +166,7 @@ public final class CharTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        ByteLevelBpeTokenizer.IntBuffer ids = new ByteLevelBpeTokenizer.IntBuffer(Math.max(16, text.length()));
+        BpeTokenizer.IntBuffer ids = new BpeTokenizer.IntBuffer(Math.max(16, text.length()));
         int index = 0;
         while (index < text.length()) {
             if (text.startsWith(END_OF_TEXT, index)) {

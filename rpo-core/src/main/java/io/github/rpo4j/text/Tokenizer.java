@@ -31,6 +31,20 @@ public interface Tokenizer {
     int[] encode(String text);
 
     /**
+     * Encodes text, with the special tokens the tokenizer's own format adds around a sequence when
+     * {@code addSpecialTokens} (for a Hugging Face {@code tokenizer.json}, its post-processor: Llama 2's and
+     * Gemma's BOS, for example). Tokenizers whose format adds none return {@link #encode(String)}.
+     *
+     * @param text             the text
+     * @param addSpecialTokens whether to add the format's special tokens
+     * @return the token ids
+     * @throws IllegalArgumentException if the text contains something the vocabulary cannot represent
+     */
+    default int[] encode(String text, boolean addSpecialTokens) {
+        return encode(text);
+    }
+
+    /**
      * Decodes the ids {@code ids[from]} (inclusive) to {@code ids[to]} (exclusive).
      *
      * @param ids  token ids

@@ -93,4 +93,86 @@ final class TokenizerJson {
         }
         return requireText(file, node, "type", name + ".type");
     }
+    static JsonNode requireArray(Path file, JsonNode parent, String name, String path) throws TokenizerFormatException {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new TokenizerFormatException(file, path, "missing");
+        }
+        if (!node.isArray()) {
+            throw new TokenizerFormatException(file, path, "expected an array, got " + node.getNodeType());
+        }
+        return node;
+    }
+
+    static String optionalText(Path file, JsonNode parent, String name, String path, String fallback)
+            throws TokenizerFormatException {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isTextual()) {
+            throw new TokenizerFormatException(file, path, "expected a string, got " + node);
+        }
+        return node.asText();
+    }
+
+    static int optionalCount(Path file, JsonNode parent, String name, String path, int fallback)
+            throws TokenizerFormatException {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 0) {
+            throw new TokenizerFormatException(file, path, "expected a non-negative integer, got " + node);
+        }
+        return node.asInt();
+    }
+
+    /** A pattern written as {@code {"String": "..."}} (taken literally) or {@code {"Regex": "..."}}. */
+    static java.util.regex.Pattern stringOrRegex(Path file, JsonNode parent, String name, String path)
+            throws TokenizerFormatException {
+        JsonNode node = requireObject(file, parent, name, path);
+        if (node.size() != 1) {
+            throw new TokenizerFormatException(file, path, "expected {\"String\": ...} or {\"Regex\": ...}, got " + node);
+        }
+        if (node.has("String")) {
+            return UnicodePatterns.literal(requireText(file, node, "String", path + ".String"));
+        }
+        if (node.has("Regex")) {
+            String regex = requireText(file, node, "Regex", path + ".Regex");
+            try {
+                return UnicodePatterns.compile(regex);
+            } catch (IllegalArgumentException e) {
+                throw new TokenizerFormatException(file, path + ".Regex", e.getMessage(), e);
+            }
+        }
+        throw new TokenizerFormatException(file, path, "expected {\"String\": ...} or {\"Regex\": ...}, got " + node);
+    }
+
+    /** A component's {@code type}, for a node that must be an object. */
+    static String typeOf(Path file, JsonNode node, String path) throws TokenizerFormatException {
+        if (node == null || !node.isObject()) {
+            throw new TokenizerFormatException(file, path, "expected a JSON object, got " + node);
+        }
+        return requireText(file, node, "type", path + ".type");
+    }
+
+    /** Parses one component of a pipeline; {@code null} for a null component. */
+    interface ComponentParser<T> {
+        T parse(Path file, JsonNode node, String path) throws TokenizerFormatException;
+    }
+
+    /** The non-null components of a Sequence's list field (e.g. {@code normalizers}), each parsed with its path. */
+    static <T> java.util.List<T> components(Path file, JsonNode sequence, String name, String path,
+                                            ComponentParser<T> parser) throws TokenizerFormatException {
+        JsonNode list = requireArray(file, sequence, name, path + "." + name);
+        java.util.List<T> steps = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            T step = parser.parse(file, list.get(i), path + "." + name + "[" + i + "]");
+            if (step != null) {
+                steps.add(step);
+            }
+        }
+        return steps;
+    }
 }

@@ -16,7 +16,7 @@ public final class Tokenizers {
     /**
      * Loads the {@value Tokenizer#FILE_NAME} of a model directory (or the given file itself, if
      * {@code modelDirOrFile} is a regular file) and picks the implementation from {@code model.type}:
-     * {@code "BPE"} gives a {@link ByteLevelBpeTokenizer}, {@code "WordLevel"} a {@link CharTokenizer}
+     * {@code "BPE"} gives a {@link BpeTokenizer}, {@code "WordLevel"} a {@link CharTokenizer}
      * (which accepts only the per-character layout it writes itself).
      *
      * @param modelDirOrFile a model directory containing {@value Tokenizer#FILE_NAME}, or the file
@@ -34,10 +34,10 @@ public final class Tokenizers {
         JsonNode model = TokenizerJson.requireObject(file, root, "model", "model");
         String type = TokenizerJson.requireText(file, model, "type", "model.type");
         return switch (type) {
-            case "BPE" -> ByteLevelBpeTokenizer.fromJson(file, root);
+            case "BPE" -> BpeTokenizer.fromJson(file, root);
             case "WordLevel" -> CharTokenizer.fromJson(file, root);
             default -> throw new TokenizerFormatException(file, "model.type", "unsupported model type \"" + type
-                    + "\"; supported: \"BPE\" (byte-level) and \"WordLevel\" (per-character)");
+                    + "\"; supported: \"BPE\" and \"WordLevel\" (per-character)");
         };
     }
 }

