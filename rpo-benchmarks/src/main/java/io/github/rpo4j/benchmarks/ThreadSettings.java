@@ -3,6 +3,7 @@ package io.github.rpo4j.benchmarks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.github.rpo4j.tensor.NativeThreads;
+import io.github.rpo4j.tensor.OpenBlasCore;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -41,6 +42,25 @@ final class ThreadSettings {
         m.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
         m.put("nd4j_max_master_threads", Nd4j.getEnvironment().maxMasterThreads());
         m.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.putAll(blas());
+        return m;
+    }
+
+    /**
+     * OpenBLAS's build and the kernel set it chose ({@code openblas_get_config}, {@code openblas_get_corename}),
+     * and the kernel set rpo-core requested ({@link OpenBlasCore}). Looked up by reflection: the
+     * OpenBLAS bindings are on the class path only with the CPU backend.
+     */
+    static Map<String, Object> blas() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("openblas_coretype_requested", String.valueOf(OpenBlasCore.applyBeforeNativeLoad()));
+        try {
+            Class<?> c = Class.forName("org.bytedeco.openblas.global.openblas_nolapack");
+            m.put("openblas_config", c.getMethod("openblas_get_config").invoke(null).toString().trim());
+            m.put("openblas_core", c.getMethod("openblas_get_corename").invoke(null).toString().trim());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            m.put("openblas_config", "unavailable: " + e);
+        }
         return m;
     }
 }
