@@ -79,6 +79,21 @@ class FusedKernelsTest {
     }
 
     @Test
+    void floatTanhIsWithinAFewUlpsOfTheExactOne() {
+        double worst = 0;
+        for (int i = -200_000; i <= 200_000; i++) {
+            float x = i * 1e-4f; // [-20, 20]
+            double exact = Math.tanh(x);
+            double ulp = Math.ulp((float) exact);
+            worst = Math.max(worst, Math.abs(FusedKernels.tanhFloat(x) - exact) / Math.max(ulp, Math.ulp(1e-3f)));
+            if (Math.abs(x) > 9.1f) {
+                assertTrue(FusedKernels.tanhFloat(x) == Math.signum(x), "tanh(" + x + ") is +-1 in float32");
+            }
+        }
+        assertTrue(worst <= 8, "worst error " + worst + " ulps");
+    }
+
+    @Test
     void layerNormMatchesTheComposition() {
         compareBothTypes("layerNorm", ps -> Ops.layerNorm(ps.get(0), ps.get(1), ps.get(2), 1e-5),
                 rnd(2, 3, 4, 24).addi(0.5), rnd(1, 24).addi(1), rnd(1, 24));
