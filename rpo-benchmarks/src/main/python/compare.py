@@ -7,6 +7,11 @@ average added), then a Markdown table.
 
 Usage, from the repository root after `mvn -q -B package -DskipTests`:
     python3 rpo-benchmarks/src/main/python/compare.py [--train-steps N] [--peer-threads 1 2] S M L G
+    python3 rpo-benchmarks/src/main/python/compare.py --table-from saved.jsonl S M L G   # table only
+
+On a shared machine wall time moves with the other jobs; the CPU-time columns (rpo4j's calling
+thread, which with one native thread does all the work, against the 1-thread peer's process CPU
+time) move far less.
 
 OpenBLAS: rpo4j requests its AVX-512 kernels on AMD processors that OpenBLAS does not recognise
 (OpenBlasCore; its JSON reports openblas_coretype_requested and the core OpenBLAS chose). The peer is
@@ -55,14 +60,27 @@ def main():
     p.add_argument("--peer-threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--peer-blas-default", action="store_true")
     p.add_argument("--python", default="/usr/bin/python3")
+    p.add_argument("--table-from", help="print the table from a file of this script's JSON lines instead of running")
+    p.add_argument("--jar", default=JAR, help="the benchmarks jar (default: the one mvn package builds)")
     p.add_argument("sizes", nargs="*", default=["S", "M", "L"])
     a = p.parse_args()
-    if not os.path.exists(JAR):
-        raise SystemExit("no %s: run mvn -q -B package -DskipTests first" % JAR)
+    if not os.path.exists(a.jar):
+        raise SystemExit("no %s: run mvn -q -B package -DskipTests first" % a.jar)
 
+    if a.table_from:
+        with open(a.table_from) as f:
+            lines = [json.loads(l) for l in f if l.startswith("{")]
+        rows = []
+        for size in a.sizes:
+            mine = [r for r in lines if r["config"] == size and "threads" not in r]
+            peers = [r for r in lines if r["config"] == size and "threads" in r]
+            if mine and peers:
+                rows.append((size, mine[-1], peers))
+        print_table(rows)
+        return
     rows = []
     for size in a.sizes:
-        ours = run_json(["java"] + JVM + ["-Dtrain.steps=%d" % a.train_steps, "-cp", JAR,
+        ours = run_json(["java"] + JVM + ["-Dtrain.steps=%d" % a.train_steps, "-cp", a.jar,
                                           "io.github.rpo4j.benchmarks.Throughput", size])
         env = dict(os.environ)
         core = ours.get("openblas_coretype_requested", "null")
@@ -71,22 +89,33 @@ def main():
         peers = [run_json([a.python, os.path.join(HERE, "torch_peer.py"), "--threads", str(t),
                            "--train-steps", str(a.train_steps), size], env) for t in a.peer_threads]
         rows.append((size, ours, peers))
+    print_table(rows)
 
+
+def print_table(rows):
+    """Wall-time ratios against the peer's better thread setting, and CPU-time ratios against its 1-thread run."""
     print()
     print("CPU: %s; %s; %s UTC" % (cpu_model(), platform.platform(), time.strftime("%Y-%m-%d %H:%M", time.gmtime())))
     print()
     print("| config | train tok/s rpo4j / PyTorch (threads) | ratio | sample tok/s rpo4j / PyTorch (threads) | ratio "
+          "| train CPU ms/step rpo4j / PyTorch 1 thr | ratio | sample tok/s of CPU rpo4j / PyTorch 1 thr | ratio "
           "| peak RSS MiB rpo4j / PyTorch | load (rpo4j, peers) |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size, ours, peers in rows:
         bt = max(peers, key=lambda r: r["train_tokens_per_s"])
         bs = max(peers, key=lambda r: r.get("sample_tokens_per_s", 0))
+        one = [r for r in peers if r["threads"] == 1] or peers
+        one = one[0]
         loads = ", ".join("%.1f" % r["load_before"] for r in [ours] + peers)
-        print("| %s | %d / %d (%d) | %.2fx | %d / %d (%d) | %.2fx | %d / %d | %s |" % (
+        print("| %s | %d / %d (%d) | %.2fx | %d / %d (%d) | %.2fx | %.0f / %.0f | %.2fx | %d / %d | %.2fx | %d / %d | %s |" % (
             size, ours["train_tokens_per_s"], bt["train_tokens_per_s"], bt["threads"],
             ours["train_tokens_per_s"] / bt["train_tokens_per_s"],
             ours.get("sample_tokens_per_s", 0), bs.get("sample_tokens_per_s", 0), bs["threads"],
             ours.get("sample_tokens_per_s", 0) / max(1, bs.get("sample_tokens_per_s", 0)),
+            ours["train_cpu_ms_per_step"], one["train_cpu_ms_per_step"],
+            one["train_cpu_ms_per_step"] / ours["train_cpu_ms_per_step"],
+            ours.get("sample_cpu_tokens_per_s", 0), one.get("sample_cpu_tokens_per_s", 0),
+            ours.get("sample_cpu_tokens_per_s", 0) / max(1, one.get("sample_cpu_tokens_per_s", 0)),
             ours["peak_rss_mib"], bt["peak_rss_mib"], loads))
 
 
