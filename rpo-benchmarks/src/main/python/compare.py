@@ -13,10 +13,12 @@ On a shared machine wall time moves with the other jobs; the CPU-time columns (r
 thread, which with one native thread does all the work, against the 1-thread peer's process CPU
 time) move far less.
 
-OpenBLAS: rpo4j requests its AVX-512 kernels on AMD processors that OpenBLAS does not recognise
-(OpenBlasCore; its JSON reports openblas_coretype_requested and the core OpenBLAS chose). The peer is
-given the same OPENBLAS_CORETYPE so that both sides run the same kernel set; --peer-blas-default
-leaves the peer's OpenBLAS to its own detection instead.
+OpenBLAS: both sides read OPENBLAS_CORETYPE from the environment when their OpenBLAS loads.
+--openblas-coretype NAME sets it for both. When it is unset, rpo4j may request a kernel set itself
+(OpenBlasCore: SKYLAKEX on AMD processors with AVX-512, which its OpenBLAS 0.3.19 does not know);
+the peer is then given the same one so that both sides run the same kernels, unless
+--peer-blas-default leaves the peer's OpenBLAS to its own detection. Each JSON line says which
+kernel set its side ran (openblas_coretype).
 """
 import argparse
 import json
@@ -59,6 +61,7 @@ def main():
     p.add_argument("--train-steps", type=int, default=10)
     p.add_argument("--peer-threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--peer-blas-default", action="store_true")
+    p.add_argument("--openblas-coretype", help="OPENBLAS_CORETYPE for both sides")
     p.add_argument("--python", default="/usr/bin/python3")
     p.add_argument("--table-from", help="print the table from a file of this script's JSON lines instead of running")
     p.add_argument("--jar", default=JAR, help="the benchmarks jar (default: the one mvn package builds)")
@@ -78,11 +81,14 @@ def main():
                 rows.append((size, mine[-1], peers))
         print_table(rows)
         return
+    base_env = dict(os.environ)
+    if a.openblas_coretype:
+        base_env["OPENBLAS_CORETYPE"] = a.openblas_coretype
     rows = []
     for size in a.sizes:
         ours = run_json(["java"] + JVM + ["-Dtrain.steps=%d" % a.train_steps, "-cp", a.jar,
-                                          "io.github.rpo4j.benchmarks.Throughput", size])
-        env = dict(os.environ)
+                                          "io.github.rpo4j.benchmarks.Throughput", size], base_env)
+        env = dict(base_env)
         core = ours.get("openblas_coretype_requested", "null")
         if core != "null" and not a.peer_blas_default:
             env["OPENBLAS_CORETYPE"] = core

@@ -47,20 +47,15 @@ final class ThreadSettings {
     }
 
     /**
-     * OpenBLAS's build and the kernel set it chose ({@code openblas_get_config}, {@code openblas_get_corename}),
-     * and the kernel set rpo-core requested ({@link OpenBlasCore}). Looked up by reflection: the
-     * OpenBLAS bindings are on the class path only with the CPU backend.
+     * The OpenBLAS kernel set rpo-core requested ({@link OpenBlasCore}; "null" when it left the
+     * choice alone) and the value of {@code OPENBLAS_CORETYPE} OpenBLAS read ("unset" when it
+     * detected the CPU itself).
      */
     static Map<String, Object> blas() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("openblas_coretype_requested", String.valueOf(OpenBlasCore.applyBeforeNativeLoad()));
-        try {
-            Class<?> c = Class.forName("org.bytedeco.openblas.global.openblas_nolapack");
-            m.put("openblas_config", c.getMethod("openblas_get_config").invoke(null).toString().trim());
-            m.put("openblas_core", c.getMethod("openblas_get_corename").invoke(null).toString().trim());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            m.put("openblas_config", "unavailable: " + e);
-        }
+        String seen = OpenBlasCore.environmentValue();
+        m.put("openblas_coretype", seen == null ? "unset" : seen);
         return m;
     }
 }

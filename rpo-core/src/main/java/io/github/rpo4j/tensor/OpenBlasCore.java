@@ -15,25 +15,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Which kernel set OpenBLAS uses for the matrix products, chosen before OpenBLAS loads.
  *
- * <p>OpenBLAS picks its kernels from the CPU model when it loads. The 0.3.19 that ND4J
- * 1.0.0-M2.1 bundles (and Debian's 0.3.21) does not know AMD's AVX-512 processors (Zen 4 and
- * later) and runs them on its AVX2 "Haswell" kernels: on a 2-core AMD EPYC with AVX-512 a
- * one-thread 1024^3 sgemm ran at about 120 GFLOP/s on those and about 210 GFLOP/s on the
- * AVX-512 "SkylakeX" kernels (docs/benchmarks.md, "BLAS"). OpenBLAS reads the choice only from
- * the environment variable {@code OPENBLAS_CORETYPE}, so this class sets it in the process's C
- * environment before ND4J loads OpenBLAS, when:
+ * <p>OpenBLAS picks its kernels from the CPU model when it loads, or takes them from the
+ * environment variable {@code OPENBLAS_CORETYPE}. The 0.3.19 that ND4J 1.0.0-M2.1 bundles does
+ * not know AMD's AVX-512 processors (Zen 4 and later): on a 2-core AMD EPYC of CPU family 26 it
+ * identified a "Barcelona" (2007, SSE kernels) and ran a one-thread 1024^3 sgemm at 13 GFLOP/s,
+ * against about 120 on its AVX2 "Haswell" kernels and about 210 on its AVX-512 "SkylakeX" ones
+ * (docs/benchmarks.md, "BLAS"). So this class sets the variable in the process's C environment
+ * before ND4J loads OpenBLAS:
  * <ul>
- *   <li>the variable is not set already (then it governs), and</li>
- *   <li>the CPU is an AMD processor with the AVX-512 subsets SkylakeX's kernels use
- *       (F, CD, BW, DQ, VL), read from {@code /proc/cpuinfo}; Intel processors with AVX-512
- *       are identified correctly by OpenBLAS itself.</li>
+ *   <li>by default ({@code -Drpo.openblas.coretype=auto}), only when the variable is not set
+ *       (a value in the environment governs) and the CPU is an AMD processor with the AVX-512
+ *       subsets SkylakeX's kernels use (F, CD, BW, DQ, VL), read from {@code /proc/cpuinfo}; it
+ *       then requests SKYLAKEX. Intel processors with AVX-512 are identified by OpenBLAS itself;</li>
+ *   <li>{@code -Drpo.openblas.coretype=NAME} requests the kernel set NAME (an OpenBLAS core name
+ *       such as SKYLAKEX or HASWELL), over the environment's value if there is one;</li>
+ *   <li>{@code -Drpo.openblas.coretype=none} leaves everything to OpenBLAS and the environment.</li>
  * </ul>
- * {@code -Drpo.openblas.coretype=NAME} sets a kernel set by name instead, and
- * {@code -Drpo.openblas.coretype=none} leaves OpenBLAS to its own detection.
  *
  * <p>Applied from {@link NativeThreads}' class initialisation, which {@link Tensor}'s runs before
- * any of its ops. When ND4J was initialised earlier by other code, OpenBLAS has already chosen;
- * this is then logged as a warning and nothing is changed.
+ * any of its ops, and from {@code TransformerLM}'s. When ND4J was initialised earlier by other
+ * code, OpenBLAS has already chosen; this is then logged as a warning and nothing is changed.
  */
 public final class OpenBlasCore {
 
@@ -78,10 +79,11 @@ public final class OpenBlasCore {
         }
         decided = true;
         String setting = System.getProperty(PROPERTY, "auto").trim();
-        if (setting.equalsIgnoreCase("none") || System.getenv(VARIABLE) != null) {
+        boolean auto = setting.equalsIgnoreCase("auto");
+        if (setting.equalsIgnoreCase("none") || (auto && System.getenv(VARIABLE) != null)) {
             return null;
         }
-        String core = setting.equalsIgnoreCase("auto") ? detect() : setting.toUpperCase(Locale.ROOT);
+        String core = auto ? detect() : setting.toUpperCase(Locale.ROOT);
         if (core == null) {
             return null;
         }
@@ -90,13 +92,26 @@ public final class OpenBlasCore {
                     + " on slower ones. Set {}={} in the environment to choose them.", core, VARIABLE, core);
             return null;
         }
-        int rc = org.bytedeco.systems.global.linux.setenv(VARIABLE, core, 0);
+        int rc = org.bytedeco.systems.global.linux.setenv(VARIABLE, core, 1);
         if (rc != 0) {
             LOG.warn("could not set {}={} (setenv returned {})", VARIABLE, core, rc);
             return null;
         }
         applied = core;
         return core;
+    }
+
+    /**
+     * {@code OPENBLAS_CORETYPE} in the process's C environment now (what OpenBLAS read when it
+     * loaded, unless changed since), or null when unset or not on Linux.
+     */
+    public static String environmentValue() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return null;
+        }
+        org.bytedeco.javacpp.BytePointer value = org.bytedeco.systems.global.linux.getenv(
+                new org.bytedeco.javacpp.BytePointer(VARIABLE));
+        return value == null || value.isNull() ? null : value.getString();
     }
 
     /** The kernel set for this machine's CPU, or null when not on Linux x86-64 or none is needed. */
