@@ -1,5 +1,6 @@
 package io.github.rpo4j.tensor;
 
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -99,14 +100,14 @@ public final class FusedKernels {
     private static final int BLOCK = 2048;
 
     /**
-     * t[i] = tanh(c (x + a x^3)) for x = xf[from + i], i < n. Three separate loops, each of which
+     * t[i] = tanh(c (x + a x^3)) for x = xs[i], i < n. Three separate loops, each of which
      * the JIT vectorises; fused into one loop, the body was not vectorised and ran 12x slower.
      */
-    private static void geluTanhBlock(float[] xf, int from, int n, float[] t) {
+    private static void geluTanhBlock(float[] xs, int n, float[] t) {
         float c = (float) GELU_C;
         float a = (float) GELU_A;
         for (int i = 0; i < n; i++) {
-            float v = xf[from + i];
+            float v = xs[i];
             t[i] = c * v * (1f + a * v * v);
         }
         for (int i = 0; i < n; i++) {
@@ -116,22 +117,28 @@ public final class FusedKernels {
 
     /** GELU (tanh form) of x into a fresh array of x's shape and type. */
     static INDArray gelu(INDArray x) {
+        if (x.dataType() == DataType.FLOAT) {
+            // Streamed through two block-sized scratch arrays: whole-array Java copies were humongous
+            // heap allocations that cost more than the arithmetic.
+            INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+            FloatBuffer xb = x.data().asNioFloat();
+            FloatBuffer yb = y.data().asNioFloat();
+            int length = (int) x.length();
+            float[] xs = new float[BLOCK];
+            float[] t = new float[BLOCK];
+            for (int from = 0; from < length; from += BLOCK) {
+                int n = Math.min(BLOCK, length - from);
+                xb.get(from, xs, 0, n);
+                geluTanhBlock(xs, n, t);
+                for (int i = 0; i < n; i++) {
+                    t[i] = 0.5f * xs[i] * (1f + t[i]);
+                }
+                yb.put(from, t, 0, n);
+            }
+            return y;
+        }
         HostArray in = HostArray.read(x);
         HostArray out = HostArray.uninitialized(x);
-        float[] xf = in.floats();
-        if (xf != null) {
-            float[] yf = out.floats();
-            float[] t = new float[BLOCK];
-            for (int from = 0; from < xf.length; from += BLOCK) {
-                int n = Math.min(BLOCK, xf.length - from);
-                geluTanhBlock(xf, from, n, t);
-                for (int i = 0; i < n; i++) {
-                    float v = xf[from + i];
-                    yf[from + i] = 0.5f * v * (1f + t[i]);
-                }
-            }
-            return out.write();
-        }
         for (int i = 0; i < in.length; i++) {
             double v = in.get(i);
             double t = tanh(GELU_C * v * (1.0 + GELU_A * v * v));
@@ -142,25 +149,32 @@ public final class FusedKernels {
 
     /** g *= GELU'(x), in place over g (this op's own gradient), the derivative recomputed from x. */
     static INDArray geluBackwardInPlace(INDArray x, INDArray g) {
-        HostArray in = HostArray.read(x);
-        HostArray grad = HostArray.read(g);
-        float[] xf = in.floats();
-        float[] gf = grad.floats();
-        if (xf != null && gf != null) {
+        if (x.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT) {
             float c = (float) GELU_C;
             float a = (float) GELU_A;
+            FloatBuffer xb = x.data().asNioFloat();
+            FloatBuffer gb = g.data().asNioFloat();
+            int length = (int) x.length();
+            float[] xs = new float[BLOCK];
+            float[] gs = new float[BLOCK];
             float[] t = new float[BLOCK];
-            for (int from = 0; from < xf.length; from += BLOCK) {
-                int n = Math.min(BLOCK, xf.length - from);
-                geluTanhBlock(xf, from, n, t);
+            for (int from = 0; from < length; from += BLOCK) {
+                int n = Math.min(BLOCK, length - from);
+                xb.get(from, xs, 0, n);
+                gb.get(from, gs, 0, n);
+                geluTanhBlock(xs, n, t);
                 for (int i = 0; i < n; i++) {
-                    float v = xf[from + i];
+                    float v = xs[i];
                     float ti = t[i];
-                    gf[from + i] *= 0.5f * (1f + ti) + 0.5f * (1f - ti * ti) * c * v * (1f + 3f * a * v * v);
+                    // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3a x^2)
+                    gs[i] *= 0.5f * (1f + ti) + 0.5f * (1f - ti * ti) * c * v * (1f + 3f * a * v * v);
                 }
+                gb.put(from, gs, 0, n);
             }
-            return grad.write();
+            return g;
         }
+        HostArray in = HostArray.read(x);
+        HostArray grad = HostArray.read(g);
         for (int i = 0; i < in.length; i++) {
             double v = in.get(i);
             double w = GELU_C * v * (1.0 + GELU_A * v * v);
@@ -276,9 +290,44 @@ public final class FusedKernels {
     static INDArray[] layerNorm(INDArray x, INDArray gamma, INDArray beta, double eps) {
         int rows = (int) x.size(0);
         int width = (int) x.size(1);
-        HostArray in = HostArray.read(x);
         double[] g = Ops.doubles(gamma);
         double[] b = beta == null ? null : Ops.doubles(beta);
+        if (x.dataType() == DataType.FLOAT) {
+            // float32: a row at a time through row-sized scratch arrays (no whole-array Java copies)
+            INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+            INDArray xhat = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+            FloatBuffer xb = x.data().asNioFloat();
+            FloatBuffer yb = y.data().asNioFloat();
+            FloatBuffer hb = xhat.data().asNioFloat();
+            float[] row = new float[width];
+            float[] hrow = new float[width];
+            float[] rstd = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                int base = r * width;
+                xb.get(base, row, 0, width);
+                double mean = 0;
+                for (int c = 0; c < width; c++) {
+                    mean += row[c];
+                }
+                mean /= width;
+                double var = 0;
+                for (int c = 0; c < width; c++) {
+                    double e = row[c] - mean;
+                    var += e * e;
+                }
+                double inv = 1.0 / Math.sqrt(var / width + eps);
+                rstd[r] = (float) inv;
+                for (int c = 0; c < width; c++) {
+                    float h = (float) ((row[c] - mean) * inv);
+                    hrow[c] = h;
+                    row[c] = (float) (h * g[c] + (b == null ? 0.0 : b[c]));
+                }
+                hb.put(base, hrow, 0, width);
+                yb.put(base, row, 0, width);
+            }
+            return new INDArray[] {y, xhat, Nd4j.create(rstd, new long[] {rows, 1}, 'c')};
+        }
+        HostArray in = HostArray.read(x);
         HostArray y = HostArray.uninitialized(x);
         HostArray xhat = HostArray.uninitialized(x);
         HostArray rstd = HostArray.uninitialized(x.dataType(), rows, 1);
@@ -315,37 +364,72 @@ public final class FusedKernels {
                                         boolean wantX, boolean wantGamma, boolean wantBeta) {
         int rows = (int) g.size(0);
         int width = (int) g.size(1);
-        HostArray grad = HostArray.read(g);
-        HostArray h = HostArray.read(xhat);
         double[] inv = Ops.doubles(rstd);
         double[] gam = Ops.doubles(gamma);
         double[] dGamma = new double[width];
         double[] dBeta = new double[width];
-        for (int r = 0; r < rows; r++) {
-            int base = r * width;
-            double m1 = 0; // mean(dxhat)
-            double m2 = 0; // mean(dxhat * xhat)
-            for (int c = 0; c < width; c++) {
-                double gc = grad.get(base + c);
-                double hc = h.get(base + c);
-                dGamma[c] += gc * hc;
-                dBeta[c] += gc;
-                double dh = gc * gam[c];
-                m1 += dh;
-                m2 += dh * hc;
+        if (g.dataType() == DataType.FLOAT && xhat.dataType() == DataType.FLOAT) {
+            // float32: a row at a time through row-sized scratch arrays (no whole-array Java copies)
+            FloatBuffer gb = g.data().asNioFloat();
+            FloatBuffer hb = xhat.data().asNioFloat();
+            float[] gf = new float[width];
+            float[] hf = new float[width];
+            for (int r = 0; r < rows; r++) {
+                int base = r * width;
+                gb.get(base, gf, 0, width);
+                hb.get(base, hf, 0, width);
+                double m1 = 0;
+                double m2 = 0;
+                for (int c = 0; c < width; c++) {
+                    double gc = gf[c];
+                    double hc = hf[c];
+                    dGamma[c] += gc * hc;
+                    dBeta[c] += gc;
+                    double dh = gc * gam[c];
+                    m1 += dh;
+                    m2 += dh * hc;
+                }
+                if (wantX) {
+                    m1 /= width;
+                    m2 /= width;
+                    for (int c = 0; c < width; c++) {
+                        gf[c] = (float) (inv[r] * (gf[c] * gam[c] - m1 - hf[c] * m2));
+                    }
+                    gb.put(base, gf, 0, width);
+                }
+            }
+        } else {
+            HostArray grad = HostArray.read(g);
+            HostArray h = HostArray.read(xhat);
+            for (int r = 0; r < rows; r++) {
+                int base = r * width;
+                double m1 = 0; // mean(dxhat)
+                double m2 = 0; // mean(dxhat * xhat)
+                for (int c = 0; c < width; c++) {
+                    double gc = grad.get(base + c);
+                    double hc = h.get(base + c);
+                    dGamma[c] += gc * hc;
+                    dBeta[c] += gc;
+                    double dh = gc * gam[c];
+                    m1 += dh;
+                    m2 += dh * hc;
+                }
+                if (wantX) {
+                    m1 /= width;
+                    m2 /= width;
+                    for (int c = 0; c < width; c++) {
+                        double dh = grad.get(base + c) * gam[c];
+                        grad.set(base + c, inv[r] * (dh - m1 - h.get(base + c) * m2));
+                    }
+                }
             }
             if (wantX) {
-                m1 /= width;
-                m2 /= width;
-                for (int c = 0; c < width; c++) {
-                    double dh = grad.get(base + c) * gam[c];
-                    grad.set(base + c, inv[r] * (dh - m1 - h.get(base + c) * m2));
-                }
+                grad.write();
             }
         }
         long[] shape = gamma.shape();
         return new INDArray[] {
-            wantX ? grad.write() : null,
+            wantX ? g : null,
             wantGamma ? Ops.fromDoubles(dGamma, shape, g.dataType()) : null,
             wantBeta ? Ops.fromDoubles(dBeta, shape, g.dataType()) : null};
     }

@@ -52,11 +52,6 @@ final class HostArray {
         return new HostArray(Nd4j.createUninitialized(type, shape, 'c'), false);
     }
 
-    /** The float32 elements themselves, or null for a float64 array; for loops the JIT can vectorise. */
-    float[] floats() {
-        return f;
-    }
-
     double get(int i) {
         return f != null ? f[i] : d[i];
     }
