@@ -3,6 +3,7 @@ package io.github.rpo4j.benchmarks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.github.rpo4j.tensor.NativeThreads;
+import io.github.rpo4j.tensor.OpenBlasCore;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -41,6 +42,20 @@ final class ThreadSettings {
         m.put("nd4j_max_threads", Nd4j.getEnvironment().maxThreads());
         m.put("nd4j_max_master_threads", Nd4j.getEnvironment().maxMasterThreads());
         m.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.putAll(blas());
+        return m;
+    }
+
+    /**
+     * The OpenBLAS kernel set rpo-core requested ({@link OpenBlasCore}; "null" when it left the
+     * choice alone) and the value of {@code OPENBLAS_CORETYPE} OpenBLAS read ("unset" when it
+     * detected the CPU itself).
+     */
+    static Map<String, Object> blas() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("openblas_coretype_requested", String.valueOf(OpenBlasCore.applyBeforeNativeLoad()));
+        String seen = OpenBlasCore.environmentValue();
+        m.put("openblas_coretype", seen == null ? "unset" : seen);
         return m;
     }
 }

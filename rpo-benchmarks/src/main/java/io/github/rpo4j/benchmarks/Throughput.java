@@ -19,11 +19,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * End-to-end tokens per second of a GPT-2 family model on the same work as the PyTorch peer
- * (shared/anchors/torch_tiny_gpt.py): an AdamW training step over batch x context random tokens,
- * and batched sampling of 32 prompts x 96 new tokens with a KV cache.
+ * (rpo-benchmarks/src/main/python/torch_peer.py): an AdamW training step over batch x context random
+ * tokens, and batched sampling of 32 prompts x 96 new tokens with a KV cache.
  *
- * <p>Usage: {@code java -cp benchmarks.jar io.github.rpo4j.benchmarks.Throughput [S] [M] [L]}
- * (all three when none are named). Prints one JSON line per configuration. System properties:
+ * <p>Usage: {@code java -cp benchmarks.jar io.github.rpo4j.benchmarks.Throughput [S] [M] [L] [G]}
+ * (S, M and L when none are named). Prints one JSON line per configuration. System properties:
  * {@code -Dtrain.steps=N} timed training steps (default 10, as the peer), {@code -Dsampling=false} to time
  * training only, {@code -Dsgemm.peak=false} to skip the sgemm-peak measurement, and the thread limits of {@link ThreadSettings}.
  */
@@ -33,7 +33,9 @@ public final class Throughput {
     enum Size {
         S(64, 128, 4, 128, 4, 16),
         M(64, 256, 6, 256, 8, 8),
-        L(512, 256, 8, 512, 8, 8);
+        L(512, 256, 8, 512, 8, 8),
+        /** GPT-2 small's shape (124M parameters) with the context cut to 256. */
+        G(50257, 256, 12, 768, 12, 4);
 
         final int vocab;
         final int context;
@@ -77,10 +79,10 @@ public final class Throughput {
             sizes.add(Size.valueOf(a.toUpperCase(java.util.Locale.ROOT)));
         }
         if (sizes.isEmpty()) {
-            sizes = List.of(Size.values());
+            sizes = List.of(Size.S, Size.M, Size.L);
         }
         Double peak = null;
-        if (Boolean.parseBoolean(System.getProperty("sgemm.peak", "true")) && sizes.contains(Size.L)) {
+        if (Boolean.parseBoolean(System.getProperty("sgemm.peak", "true")) && (sizes.contains(Size.L) || sizes.contains(Size.G))) {
             peak = SgemmPeak.peak();
         }
         for (Size size : sizes) {
@@ -137,6 +139,7 @@ public final class Throughput {
             out.put("sgemm_peak_gflops", sgemmPeakGflops);
             out.put("train_fraction_of_sgemm_peak", trainGflops / sgemmPeakGflops);
         }
+        out.put("peak_rss_mib", peakResidentMib());
         out.putAll(ThreadSettings.describe());
         return out;
     }
@@ -158,6 +161,20 @@ public final class Throughput {
         double sampleSeconds = (System.nanoTime() - s0) / 1e9;
         double tokens = (double) SAMPLE_PROMPTS * NEW_TOKENS;
         return new double[] {tokens / sampleSeconds, tokens / cpuSeconds};
+    }
+
+    /** The process's peak resident memory so far (VmHWM of /proc/self/status), in MiB; -1 where unavailable. */
+    static long peakResidentMib() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     static void trainStep(TransformerLM model, AdamW opt, int[] ids, int[] targets, Size size) {

@@ -27,6 +27,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class TransformerLM {
 
+    static {
+        // initialize() creates arrays before any Tensor op: OpenBLAS's kernel choice must come first
+        io.github.rpo4j.tensor.OpenBlasCore.applyBeforeNativeLoad();
+    }
+
     private final ModelConfig config;
     private final Map<String, Tensor> params;
     private final DataType dataType;

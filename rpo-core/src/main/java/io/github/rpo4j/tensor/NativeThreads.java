@@ -27,6 +27,10 @@ public final class NativeThreads {
     /** System property overriding the thread count. */
     public static final String PROPERTY = "rpo.threads";
 
+    static {
+        OpenBlasCore.applyBeforeNativeLoad(); // before this class's methods first load ND4J
+    }
+
     private static volatile Integer applied;
 
     private NativeThreads() {

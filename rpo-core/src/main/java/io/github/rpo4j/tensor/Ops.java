@@ -2,8 +2,9 @@ package io.github.rpo4j.tensor;
 
 import io.github.rpo4j.losses.TokenLogProbs;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -132,6 +133,29 @@ public final class Ops {
             return Tensor.constant(layerNormRows(x.value(), gamma.value(), beta == null ? null : beta.value(), eps));
         }
         INDArray x2 = x.value().reshape('c', -1, width); // (R, C)
+        Tensor[] inputs = beta == null ? new Tensor[] {x, gamma} : new Tensor[] {x, gamma, beta};
+        if (FusedKernels.applies(x2, gamma.value()) && (beta == null || FusedKernels.applies(beta.value()))) {
+            INDArray[] yHatRstd = FusedKernels.layerNorm(x2, gamma.value(), beta == null ? null : beta.value(), eps);
+            INDArray xhatSaved = yHatRstd[1]; // (R, C)
+            INDArray rstdSaved = yHatRstd[2]; // (R, 1)
+            return Tensor.fromOp(yHatRstd[0].reshape('c', shape), g -> {
+                INDArray g2 = g.reshape('c', -1, width); // (R, C), this node's own gradient
+                if (!FusedKernels.applies(g2)) {
+                    g2 = g2.dup('c');
+                }
+                INDArray[] d = FusedKernels.layerNormBackward(g2, xhatSaved, rstdSaved, gamma.value(),
+                        x.requiresGrad(), gamma.requiresGrad(), beta != null && beta.requiresGrad());
+                if (d[1] != null) {
+                    gamma.accumulateOwned(d[1]);
+                }
+                if (d[2] != null) {
+                    beta.accumulateOwned(d[2].reshape(beta.shape()));
+                }
+                if (d[0] != null) {
+                    x.accumulateOwned(d[0].reshape('c', shape));
+                }
+            }, inputs);
+        }
         INDArray mean = x2.mean(true, 1); // (R, 1)
         INDArray xhat = x2.subColumnVector(mean); // (R, C), centred; the one fresh array besides y
         // Biased variance as |x - mean|^2 / C from a norm reduction: ND4J's variance op (summary
@@ -144,7 +168,6 @@ public final class Ops {
         if (beta != null) {
             y.addiRowVector(beta.value().reshape(1, width));
         }
-        Tensor[] inputs = beta == null ? new Tensor[] {x, gamma} : new Tensor[] {x, gamma, beta};
         return Tensor.fromOp(y.reshape('c', shape), g -> {
             INDArray g2 = g.reshape('c', -1, width); // (R, C), this node's own gradient
             INDArray t = g2.mul(xhat); // (R, C) scratch: g * xhat
@@ -405,7 +428,13 @@ public final class Ops {
         long tq = q.size(1);
         long tk = k.size(1);
         double scale = 1.0 / Math.sqrt(q.size(2));
-        INDArray scores = Tensor.mm(q, k, false, true).muli(scale); // (BH, Tq, Tk)
+        INDArray scores = Tensor.mm(q, k, false, true); // (BH, Tq, Tk), fresh
+        if (FusedKernels.applies(scores)) {
+            // scale, masks and softmax in one pass per row; masked keys are never exponentiated
+            INDArray p = FusedKernels.maskedSoftmaxInPlace(scores, scale, queryOffset, keyPadding);
+            return new INDArray[] {p, Tensor.mm(p, v, false, false)};
+        }
+        scores.muli(scale);
         // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
         INDArray flat = scores.reshape('c', bh, tq * tk);
         flat.addiRowVector(causalMask(tq, tk, queryOffset, scores.dataType()).reshape(1, tq * tk));
@@ -436,9 +465,13 @@ public final class Ops {
             INDArray ds = Tensor.mm(g, v, false, true); // dP (BH, Tq, Tk), fresh
             // Softmax backward in place on dP: dS = P * (dP - rowsum(dP * P)), where
             // rowsum(dP * P) = rowsum(dO * O) (BH, Tq, 1), a (BH, Tq, D) product instead of (BH, Tq, Tk).
-            INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
-            ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
-            ds.muli(p).muli(scale);
+            if (FusedKernels.applies(ds, p, g, out)) {
+                FusedKernels.softmaxBackwardInPlace(ds, p, g, out, scale);
+            } else {
+                INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
+                ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
+                ds.muli(p).muli(scale);
+            }
             if (wantQ) {
                 grads[0] = product(ds, k, false, false, into, 0); // dS K (BH, Tq, D)
             }
@@ -466,7 +499,25 @@ public final class Ops {
         return a.reshape('c', r, 1, c).broadcast(r, times, c).dup('c').reshape('c', r * times, c);
     }
 
-    private static final Map<String, INDArray> MASKS = new ConcurrentHashMap<>();
+    /**
+     * The last {@value #MASKS_KEPT} causal masks built, for the ND4J composition of attention (the
+     * fused kernel needs none). Bounded because decoding with a cache asks for a new (query offset)
+     * mask at every step.
+     */
+    private static final Map<String, INDArray> MASKS = Collections.synchronizedMap(
+            new LinkedHashMap<String, INDArray>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, INDArray> eldest) {
+                    return size() > MASKS_KEPT;
+                }
+            });
+
+    static final int MASKS_KEPT = 16;
+
+    /** How many causal masks are kept now (at most {@link #MASKS_KEPT}). */
+    static int masksKept() {
+        return MASKS.size();
+    }
 
     /** (1, Tq, Tk): 0 where query i (at key position Tk - Tq + i) may see key j, MASKED elsewhere. */
     static INDArray causalMask(long tq, long tk, DataType type) {

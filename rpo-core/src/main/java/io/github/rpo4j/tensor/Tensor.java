@@ -322,21 +322,33 @@ public final class Tensor {
         return fromOp(a.value.mul(a.value), g -> a.accumulate(g.mul(a.value).muli(2.0)), a);
     }
 
-    /** GELU in the tanh form GPT-2 uses: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    /**
+     * GELU in the tanh form GPT-2 uses: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). One pass
+     * each way in {@link FusedKernels} where it applies (the backward recomputes tanh from x instead
+     * of keeping it), else the ND4J composition.
+     */
     public Tensor gelu() {
         Tensor a = this;
         INDArray x = a.value;
-        double c = Math.sqrt(2.0 / Math.PI);
-        // Two fresh arrays (t, y) and in-place passes: each allocation costs about as much as a pass.
-        INDArray t = x.mul(x).muli(0.044715).addi(1.0).muli(x).muli(c); // the tanh argument
-        Transforms.tanh(t, false); // t = tanh(c (x + 0.044715 x^3))
+        if (FusedKernels.applies(x)) {
+            return fromOp(FusedKernels.gelu(x), g -> a.accumulateOwned(FusedKernels.applies(g)
+                    ? FusedKernels.geluBackwardInPlace(x, g) : geluDerivativeComposition(x, geluTanh(x)).muli(g)), a);
+        }
+        INDArray t = geluTanh(x);
         INDArray y = t.add(1.0).muli(x).muli(0.5);
-        return fromOp(y, g -> {
-            // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2)
-            INDArray w = x.mul(x).muli(3 * 0.044715).addi(1.0).muli(x).muli(c); // c x (1 + 3a x^2)
-            INDArray d = t.mul(t).rsubi(1.0).muli(w).addi(t).addi(1.0).muli(0.5);
-            a.accumulateOwned(d.muli(g));
-        }, a);
+        return fromOp(y, g -> a.accumulateOwned(geluDerivativeComposition(x, t).muli(g)), a);
+    }
+
+    /** tanh(c (x + 0.044715 x^3)), fresh, by ND4J passes: one fresh array and in-place passes. */
+    private static INDArray geluTanh(INDArray x) {
+        INDArray t = x.mul(x).muli(FusedKernels.GELU_A).addi(1.0).muli(x).muli(FusedKernels.GELU_C); // the tanh argument
+        return Transforms.tanh(t, false);
+    }
+
+    /** GELU'(x) from t = tanh(...), fresh: 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3a x^2). */
+    private static INDArray geluDerivativeComposition(INDArray x, INDArray t) {
+        INDArray w = x.mul(x).muli(3 * FusedKernels.GELU_A).addi(1.0).muli(x).muli(FusedKernels.GELU_C); // c x (1 + 3a x^2)
+        return t.mul(t).rsubi(1.0).muli(w).addi(t).addi(1.0).muli(0.5);
     }
 
     /** SiLU (swish): x * sigmoid(x). */
