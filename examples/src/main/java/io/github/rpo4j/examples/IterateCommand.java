@@ -23,8 +23,9 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     QuestionFileOptions questions;
 
-    @Option(names = "--eval-questions", paramLabel = "FILE", description = "Evaluation questions (same format); "
-            + "default: the training questions.")
+    @Option(names = "--eval-questions", required = true, paramLabel = "FILE", description = "Held-out evaluation "
+            + "questions (same --format). Required: accuracy on the training questions overstates what the model "
+            + "learned; to measure it anyway, give the training file here too.")
     Path evalFile;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.")
@@ -36,9 +37,18 @@ final class IterateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Question> train = questions.load();
-        List<Question> eval = evalFile == null ? train : QuestionFileOptions.load(evalFile, questions.format);
-        IterativeRpo loop = options.apply(IterativeRpo.builder()).modelDirectory(modelDir).trainQuestions(train)
-                .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
+        List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
+        IterativeRpo loop;
+        try {
+            loop = options.apply(IterativeRpo.builder()).modelDirectory(modelDir).trainQuestions(train)
+                    .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
+        } catch (IllegalArgumentException e) {
+            // The builder names trainQuestions / evalQuestions; say which file that is.
+            String message = e.getMessage()
+                    .replaceFirst("^trainQuestions: ", "--questions " + questions.file + ": ")
+                    .replaceFirst("^evalQuestions: ", "--eval-questions " + evalFile + ": ");
+            throw new IllegalArgumentException(message, e);
+        }
         RunResult result = loop.run();
         QuickstartCommand.printTable(result);
         return 0;
