@@ -47,6 +47,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class LanguageModel {
 
+    static {
+        Rpo4j.quietNd4jStartup(); // effective when this is the first class of a program to log
+    }
+
     private final TransformerLM model;
     private final Tokenizer tokenizer;
 
