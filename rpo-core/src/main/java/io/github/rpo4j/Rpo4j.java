@@ -26,7 +26,8 @@ public final class Rpo4j {
     /**
      * Keeps ND4J's start-up INFO lines (backend, BLAS vendor, thread counts, ...) out of the log: with the
      * slf4j-simple binding, ND4J's loggers are set to WARN unless {@value #ND4J_LOG_LEVEL_PROPERTY} is already
-     * set. It works only before the first logger is created. Other bindings take the same setting from their
+     * set. slf4j-simple reads the setting when a logger is created, so it must come before ND4J's first use
+     * ({@link LanguageModel} applies it when it loads). Other bindings take the same setting from their
      * own configuration, e.g. Logback's {@code <logger name="org.nd4j" level="WARN"/>} (docs/java.md).
      */
     public static void quietNd4jStartup() {

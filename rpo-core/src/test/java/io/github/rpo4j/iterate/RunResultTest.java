@@ -113,4 +113,22 @@ class RunResultTest {
         assertTrue(e.getMessage().startsWith("evalQuestions: question \"odd-one\": its prompt cannot be encoded"),
                 e.getMessage());
     }
+
+    @Test
+    void theBuilderWarnsAboutSharedIdsAndMaxNewTokensPastTheContext() throws IOException {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            // The evaluation questions are the training questions; 12 + 500 new tokens exceed the context of 224.
+            TinyRuns.preference(tmp.resolve("warn"), TinyRuns.PARITY).evalQuestions(TinyRuns.train()).maxNewTokens(500)
+                    .build();
+        } finally {
+            System.setErr(saved);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains(TinyRuns.train().size() + " evaluation question id(s) are also training question ids "
+                + "(first: " + TinyRuns.train().get(0).id() + ")"), log);
+        assertTrue(log.contains("maxNewTokens 500 plus the longest prompt") && log.contains("context of 224"), log);
+    }
 }
