@@ -284,6 +284,12 @@ class Rpo4jCliTest {
         // Warm-up step 1 of 1 reaches the peak; the cosine then ends the last step at half of it.
         assertTrue(first.get("lr").asDouble() < 1e-3 && first.get("lr").asDouble() >= 0.5e-3 - 1e-12,
                 "mean rate between the floor and the peak: " + first.get("lr"));
+        assertEquals(1e-3, first.get("lr_peak").asDouble(), 1e-12, "the peak is recorded beside the mean");
+        // The table on standard output: M0 first, and no majority-vote figure when the vote is off.
+        List<String> rows = run.out().lines().filter(l -> l.matches("\\d+ +.*")).toList();
+        assertEquals(2, rows.size(), run.out());
+        assertTrue(rows.get(0).startsWith("0 ") && rows.get(1).startsWith("1 "), run.out());
+        assertTrue(rows.get(0).split(" +")[4].equals("-"), "maj@k column of M0: " + rows.get(0));
     }
 
     @Test
