@@ -312,6 +312,29 @@ class Rpo4jCliTest {
     }
 
     @Test
+    void aFreeAnswerQuestionWithANonNumericGoldAnswerIsLoadedWithAWarning() throws IOException {
+        Path words = temp.resolve("words.jsonl");
+        Files.writeString(words, """
+                {"id": "w1", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "five"}
+                {"id": "w2", "prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5"}
+                """);
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        Run eval;
+        try {
+            eval = run("eval", "--model", modelDir.toString(), "--questions", words.toString(), "-k", "0",
+                    "--max-new-tokens", "2");
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(0, eval.exitCode(), eval.err());
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("--questions " + words + ": 1 question(s) have a gold answer that is not a number "
+                + "(first: question w1 with answer \"five\")"), log);
+    }
+
+    @Test
     void iterateNeedsEvaluationQuestionsAndNamesTheFileAndQuestionOfAPromptItCannotEncode() throws IOException {
         Path train = temp.resolve("iterate-train.jsonl");
         Files.writeString(train, """
