@@ -29,6 +29,9 @@ final class EvalCommand implements Callable<Integer> {
     Path modelDir;
 
     @Mixin
+    ModelLoadOptions loading;
+
+    @Mixin
     QuestionFileOptions questions;
 
     @Option(names = "-k", defaultValue = "8", description = "Samples per question for the majority vote; 0 skips it "
@@ -51,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelDirectory.Loaded loaded = loading.load(modelDir);
         List<Question> qs = questions.load();
         Evaluator evaluator = new Evaluator(Verifiers.byQuestionKind(), new io.github.rpo4j.data.NumericAnswerExtractor()::extract,
                 new PromptFormat(separator), 64);

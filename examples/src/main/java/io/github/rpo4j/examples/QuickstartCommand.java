@@ -97,6 +97,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + "or BATCH_TOKEN_MEAN (TRL's rpo_alpha) (default: PER_SEQUENCE_MEAN).")
     NllNormalization nll;
 
+    @Option(names = "--iterations", paramLabel = "T", description = "Iterations (default: "
+            + QuickstartRecipe.ITERATIONS + ").")
+    Integer iterations;
+
     @Option(names = "--reference-m0", description = "DPO reference M0 in every iteration instead of the model the "
             + "iteration starts from (the paper's choice).")
     boolean referenceM0;
@@ -146,6 +150,9 @@ final class QuickstartCommand implements Callable<Integer> {
             loop.alpha(alpha);
         }
         loop.referenceStartingModel(referenceM0);
+        if (iterations != null) {
+            loop.iterations(iterations);
+        }
         if (temperature != null) {
             loop.temperatures(temperature);
         }
@@ -181,6 +188,7 @@ final class QuickstartCommand implements Callable<Integer> {
         Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",
                 pool);
         Flags.require(samples == null || samples >= 1, "--samples", ">= 1", samples);
+        Flags.require(iterations == null || iterations >= 1, "--iterations", ">= 1", iterations);
         Flags.require(pairs == null || pairs >= 1, "--pairs", ">= 1", pairs);
         Flags.require(warmup == null || warmup >= 0, "--warmup", ">= 0", warmup);
         Flags.require(minLrRatio == null || (minLrRatio >= 0 && minLrRatio <= 1), "--min-lr-ratio", "in [0, 1]",

@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,6 +44,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
+
+    @Mixin
+    ModelLoadOptions loading;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt to continue.")
     String prompt;
@@ -103,7 +107,7 @@ final class SampleCommand implements Callable<Integer> {
         if (seed == null) {
             LOG.info("sampling seed {}", seedUsed);
         }
-        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelDirectory.Loaded loaded = loading.load(modelDir);
         Tokenizer tokenizer = loaded.tokenizer();
         int[] promptIds = ScoreCommand.encode(tokenizer, prompt, "--prompt");
         int context = loaded.model().config().contextLength();
@@ -111,8 +115,8 @@ final class SampleCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt is " + promptIds.length
                     + " tokens, leaving no room in the model's context of " + context);
         }
-        int endToken = tokenizer.eosId().orElse(loaded.model().config().eosTokenId());
-        Sampler sampler = new Sampler(loaded.model(), tokenizer::decode, endToken);
+        // Ends at the tokenizer's end of text and at every end id config.json and generation_config.json list.
+        Sampler sampler = new Sampler(loaded.model(), tokenizer::decode, tokenizer.eosId().orElse(-1));
         List<Sample> drawn = sampler.generate(List.of(promptIds), samples, settings).get(0);
 
         PrintWriter out = spec.commandLine().getOut();

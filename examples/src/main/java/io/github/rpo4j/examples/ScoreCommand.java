@@ -8,6 +8,7 @@ import io.github.rpo4j.text.Tokenizer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -33,6 +34,9 @@ final class ScoreCommand implements Callable<Integer> {
             + "model.safetensors, tokenizer.json).")
     Path modelDir;
 
+    @Mixin
+    ModelLoadOptions loading;
+
     @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text to score.")
     String text;
 
@@ -45,7 +49,7 @@ final class ScoreCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt must not be empty; leave it out to score "
                     + "--text on its own");
         }
-        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelDirectory.Loaded loaded = loading.load(modelDir);
         Tokenizer tokenizer = loaded.tokenizer();
         int[] promptIds = prompt == null ? new int[0] : encode(tokenizer, prompt, "--prompt");
         int[] textIds = encode(tokenizer, text, "--text");

@@ -32,6 +32,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -91,6 +92,9 @@ final class SftCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory to fine-tune.")
     Path modelDir;
+
+    @Mixin
+    ModelLoadOptions loading;
 
     @Option(names = "--from-scratch", description = "Start from a freshly initialised model (see the options below).")
     boolean fromScratch;
@@ -218,7 +222,7 @@ final class SftCommand implements Callable<Integer> {
             model = TransformerLM.initialize(config, seed, DataType.FLOAT);
             tokenizer = chars;
         } else {
-            ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+            ModelDirectory.Loaded loaded = loading.load(modelDir);
             model = loaded.model();
             tokenizer = loaded.tokenizer();
         }

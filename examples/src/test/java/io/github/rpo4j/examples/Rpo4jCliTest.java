@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.io.SafeTensors;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
@@ -19,12 +21,14 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +216,62 @@ class Rpo4jCliTest {
                 "0", "--max-new-tokens", "20", "--stop", stop).jsonLines().get(0);
         assertEquals("stop_string", stopped.get("finish").asText());
         assertEquals(continuation.substring(0, cut), stopped.get("text").asText());
+    }
+
+    /** A copy of the tiny model directory with config.json edited and, when given, a tensor added. */
+    private static Path editedCopy(String name, Consumer<ObjectNode>
+            configEdit, String extraTensor) throws IOException {
+        Path dir = temp.resolve(name);
+        ModelDirectory.save(dir, model, TOKENIZER);
+        var config = (ObjectNode) JSON.readTree(dir.resolve(ModelDirectory.CONFIG).toFile());
+        configEdit.accept(config);
+        Files.writeString(dir.resolve(ModelDirectory.CONFIG), JSON.writeValueAsString(config));
+        if (extraTensor != null) {
+            Map<String, INDArray> tensors = new LinkedHashMap<>(SafeTensors.read(dir.resolve(ModelDirectory.WEIGHTS)));
+            tensors.put(extraTensor, Nd4j.ones(DataType.FLOAT, 3));
+            SafeTensors.write(dir.resolve(ModelDirectory.WEIGHTS), tensors, Map.of("format", "pt"));
+        }
+        return dir;
+    }
+
+    @Test
+    void unusedTensorsAndUnknownConfigFieldsFailUnlessTheFlagsNameThem() throws IOException {
+        Path dir = editedCopy("extras", c -> c.put("logit_scale", 0.5), "h.0.attn.rotary.scale");
+        Run strict = run("score", "--model", dir.toString(), "--text", "12");
+        assertEquals(1, strict.exitCode());
+        assertTrue(strict.err().contains("[logit_scale]") && strict.err().contains("--ignore-config-field"), strict.err());
+
+        Run fieldIgnored = run("score", "--model", dir.toString(), "--text", "12", "--ignore-config-field", "logit_scale");
+        assertEquals(1, fieldIgnored.exitCode());
+        assertTrue(fieldIgnored.err().contains("[h.0.attn.rotary.scale]") && fieldIgnored.err().contains("--ignore-tensor"),
+                fieldIgnored.err());
+
+        Run both = run("score", "--model", dir.toString(), "--text", "12", "--ignore-config-field", "logit_scale",
+                "--ignore-tensor", "h.*.attn.rotary.scale");
+        assertEquals(0, both.exitCode(), both.err());
+        assertEquals(run("score", "--model", modelDir.toString(), "--text", "12").out(), both.out());
+    }
+
+    @Test
+    void sampleEndsAtEveryEndIdTheConfigsList() throws IOException {
+        JsonNode greedy = run("sample", "--model", modelDir.toString(), "--prompt", "Ann has ", "--temperature", "0",
+                "--max-new-tokens", "12").jsonLines().get(0);
+        int[] ids = JSON.convertValue(greedy.get("token_ids"), int[].class);
+        assertTrue(ids.length == 12 && ids[3] != CharTokenizer.END_OF_TEXT_ID, "a long greedy continuation: " + greedy);
+        int firstEnd = 0;
+        while (ids[firstEnd] != ids[3]) {
+            firstEnd++;
+        }
+        // As Llama 3 Instruct lists several end ids in config.json, and generation_config.json may add more.
+        Path listed = editedCopy("eos-list", c -> c.putArray("eos_token_id").add(CharTokenizer.END_OF_TEXT_ID).add(ids[3]), null);
+        Path generation = editedCopy("eos-generation", c -> { }, null);
+        Files.writeString(generation.resolve(ModelDirectory.GENERATION_CONFIG), "{\"eos_token_id\": [" + ids[3] + "]}");
+        for (Path dir : List.of(listed, generation)) {
+            JsonNode ended = run("sample", "--model", dir.toString(), "--prompt", "Ann has ", "--temperature", "0",
+                    "--max-new-tokens", "12").jsonLines().get(0);
+            assertEquals("end_token", ended.get("finish").asText(), dir.toString());
+            assertArrayEquals(Arrays.copyOf(ids, firstEnd + 1), JSON.convertValue(ended.get("token_ids"), int[].class));
+        }
     }
 
     @Test

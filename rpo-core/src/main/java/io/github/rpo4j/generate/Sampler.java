@@ -7,7 +7,10 @@ import io.github.rpo4j.tensor.Tensor;
 import io.github.rpo4j.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,25 +41,54 @@ public final class Sampler {
 
     private final TransformerLM model;
     private final Function<int[], String> decoder;
-    private final int endTokenId;
+    private final Set<Integer> endTokenIds;
     private boolean warnedContext;
     private boolean warnedTruncation;
     private long drawn;
     private long endedAtLimit;
 
-    /** A sampler that decodes with {@code tokenizer} and ends a sample at its end token, if it has one. */
+    /**
+     * A sampler that decodes with {@code tokenizer} and ends a sample at its end token, if it has one, and at
+     * every end id of the model's configuration.
+     */
     public Sampler(TransformerLM model, Tokenizer tokenizer) {
         this(model, tokenizer::decode, tokenizer.eosId().orElse(-1));
     }
 
     /**
+     * A sampler that ends a sample at {@code endTokenId} and at every end id of the model's configuration
+     * (config.json's and generation_config.json's eos_token_id, which may list several).
+     *
      * @param decoder    turns generated ids into text (for stop strings and {@link Sample#text()})
-     * @param endTokenId the id that ends a sample, or -1 for none
+     * @param endTokenId an id that ends a sample (usually the tokenizer's end of text), or -1 for none
      */
     public Sampler(TransformerLM model, Function<int[], String> decoder, int endTokenId) {
+        this(model, decoder, withConfiguredEnds(model, endTokenId));
+    }
+
+    /**
+     * A sampler that ends a sample at exactly the given ids.
+     *
+     * @param decoder     turns generated ids into text (for stop strings and {@link Sample#text()})
+     * @param endTokenIds the ids that end a sample; empty for none
+     */
+    public Sampler(TransformerLM model, Function<int[], String> decoder, Collection<Integer> endTokenIds) {
         this.model = model;
         this.decoder = decoder;
-        this.endTokenId = endTokenId;
+        this.endTokenIds = Set.copyOf(endTokenIds);
+    }
+
+    private static Set<Integer> withConfiguredEnds(TransformerLM model, int endTokenId) {
+        Set<Integer> ids = new LinkedHashSet<>(model.config().endTokenIds());
+        if (endTokenId >= 0) {
+            ids.add(endTokenId);
+        }
+        return ids;
+    }
+
+    /** The ids that end a sample. */
+    public Set<Integer> endTokenIds() {
+        return endTokenIds;
     }
 
     /**
@@ -155,7 +187,7 @@ public final class Sampler {
                     next[b] = token;
                     generated.get(sample).add(token);
                     logProbs.get(sample).add(TokenChooser.logProb(flat, b * vocab, vocab, token));
-                    if (token == endTokenId) {
+                    if (endTokenIds.contains(token)) {
                         finish[sample] = Sample.Finish.END_TOKEN;
                     } else if (!settings.stopStrings().isEmpty()) {
                         String text = decoder.apply(toArray(generated.get(sample)));

@@ -1,5 +1,7 @@
 package io.github.rpo4j.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.io.CheckpointFormatException;
 import io.github.rpo4j.io.SafeTensors;
@@ -9,26 +11,73 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A model directory in Hugging Face's layout: {@code config.json}, {@code model.safetensors} and
- * {@code tokenizer.json}. A real GPT-2 or Llama checkpoint directory loads as it is; a saved
- * directory is published atomically (written aside, then renamed into place).
+ * A model directory in Hugging Face's layout: {@code config.json}, {@code model.safetensors},
+ * {@code tokenizer.json} and optionally {@code generation_config.json}. A saved directory is published
+ * atomically (written aside, then renamed into place).
+ *
+ * <p>Loading is strict, so that a checkpoint never silently computes another function than its
+ * config.json defines: config fields are read as {@link ModelConfig#read(Path, Set)} describes, and every
+ * tensor of model.safetensors must be used by the model. The only tensors that may be left over are
+ * buffers whose content is checked against what rpo4j computes anyway (GPT-2's causal {@code attn.bias}
+ * masks and {@code attn.masked_bias} fill values, Llama's {@code rotary_emb.inv_freq}), a tied
+ * {@code lm_head.weight} equal to the embedding, and tensors the caller names in {@link LoadOptions}.
  */
 public final class ModelDirectory {
 
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+
+    /** Relative tolerance for a stored inv_freq buffer: bfloat16 rounding (2^-9) passes, another theta does not. */
+    static final double INV_FREQ_TOLERANCE = 1e-2;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelDirectory.class);
 
     /** A loaded model with its tokenizer. */
     public record Loaded(TransformerLM model, Tokenizer tokenizer) {
+    }
+
+    /**
+     * What a caller vouches may be ignored when loading.
+     *
+     * @param ignorableTensors      names of tensors in model.safetensors that the model may leave unused; {@code *}
+     *                              matches any characters (e.g. {@code model.layers.*.self_attn.rotary_emb.cos_cached})
+     * @param ignorableConfigFields top-level config.json fields unknown to rpo4j that do not change the function
+     */
+    public record LoadOptions(Set<String> ignorableTensors, Set<String> ignorableConfigFields) {
+        /** Nothing ignored beyond the checked buffers. */
+        public static final LoadOptions STRICT = new LoadOptions(Set.of(), Set.of());
+
+        public LoadOptions {
+            ignorableTensors = Set.copyOf(ignorableTensors);
+            ignorableConfigFields = Set.copyOf(ignorableConfigFields);
+        }
+
+        boolean ignoresTensor(String name) {
+            for (String pattern : ignorableTensors) {
+                String regex = Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
+                if (Pattern.matches(regex, name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private ModelDirectory() {
@@ -67,8 +116,16 @@ public final class ModelDirectory {
         }
     }
 
-    /** Loads the model and tokenizer of a directory; errors name the file, field or tensor at fault. */
+    /** Loads the model and tokenizer of a directory strictly; errors name the file, field or tensor at fault. */
     public static Loaded load(Path dir) throws IOException {
+        return load(dir, LoadOptions.STRICT);
+    }
+
+    /**
+     * Loads the model and tokenizer of a directory; errors name the file, field or tensor at fault. The end
+     * ids of generation_config.json, when the file is there, are added to config.json's.
+     */
+    public static Loaded load(Path dir, LoadOptions options) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "not a model directory");
         }
@@ -83,9 +140,15 @@ public final class ModelDirectory {
                     : "a model directory needs model.safetensors";
             throw new NoSuchFileException(weightsFile.toString(), null, hint);
         }
-        ModelConfig config = ModelConfig.read(configFile);
+        ModelConfig config = ModelConfig.read(configFile, options.ignorableConfigFields());
+        config = withGenerationEndIds(config, dir.resolve(GENERATION_CONFIG));
         Map<String, INDArray> raw = SafeTensors.read(weightsFile);
-        Map<String, INDArray> weights = canonicalNames(config, raw);
+        Map<String, INDArray> weights;
+        try {
+            weights = usedTensors(config, raw, options);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(weightsFile, e.getMessage());
+        }
         TransformerLM model;
         try {
             model = new TransformerLM(config, weights);
@@ -101,27 +164,112 @@ public final class ModelDirectory {
     }
 
     /**
-     * Maps the names a checkpoint may use to rpo4j's: GPT2LMHeadModel's {@code transformer.} prefix is
-     * dropped, attention-mask buffers and a tied {@code lm_head.weight} are ignored; other unknown
-     * tensors are reported and ignored, as Hugging Face does.
+     * The eos_token_id of generation_config.json (one id or a list), which Hugging Face's generate stops at,
+     * added to the config's end ids. Other generation settings are not read: rpo4j's sampler takes them
+     * from its caller.
      */
-    static Map<String, INDArray> canonicalNames(ModelConfig config, Map<String, INDArray> raw) {
+    static ModelConfig withGenerationEndIds(ModelConfig config, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return config;
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException(file + ": not a JSON object");
+        }
+        try {
+            List<Integer> ids = new ArrayList<>(config.endTokenIds());
+            ids.addAll(ModelConfig.endTokenIds(n.get("eos_token_id"), "eos_token_id"));
+            return config.withEndTokenIds(ids);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The tensors the model uses, under rpo4j's names: GPT2LMHeadModel's {@code transformer.} prefix is
+     * dropped; checked buffers and a tied copy of the embedding are left out. Any other tensor the model
+     * would not use fails the load with every such name, unless the options name it as ignorable.
+     */
+    static Map<String, INDArray> usedTensors(ModelConfig config, Map<String, INDArray> raw, LoadOptions options) {
         Map<String, long[]> expected = TransformerLM.expectedShapes(config);
         Map<String, INDArray> out = new LinkedHashMap<>();
+        List<String> unexpected = new ArrayList<>();
+        double[] invFreq = null;
         for (Map.Entry<String, INDArray> e : raw.entrySet()) {
             String name = e.getKey();
+            INDArray value = e.getValue();
             if (config.family() == Family.GPT2 && name.startsWith("transformer.")) {
                 name = name.substring("transformer.".length());
             }
             if (expected.containsKey(name)) {
-                out.put(name, e.getValue());
-            } else if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")
-                    || name.endsWith("rotary_emb.inv_freq") || (name.equals("lm_head.weight") && config.tieEmbeddings())) {
-                continue; // buffers and tied copies carry nothing to load
-            } else {
-                LOG.warn("ignoring unexpected tensor {} in the checkpoint", name);
+                out.put(name, value);
+            } else if (config.family() == Family.GPT2 && name.matches("h\\.\\d+\\.attn\\.bias")) {
+                requireCausalMask(e.getKey(), value);
+            } else if (config.family() == Family.GPT2 && name.matches("h\\.\\d+\\.attn\\.masked_bias")) {
+                // The fill value older versions used for masked scores; rpo4j masks with -infinity, as current
+                // versions do, and both give future positions zero weight.
+                require(value.length() == 1, e.getKey(), "a masked_bias buffer must hold one value, got shape "
+                        + Arrays.toString(value.shape()));
+            } else if (config.family() == Family.LLAMA && name.matches("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq")) {
+                invFreq = invFreq == null ? Rope.inverseFrequencies(config) : invFreq;
+                requireFrequencies(e.getKey(), value, invFreq, config);
+            } else if (name.equals("lm_head.weight") && config.tieEmbeddings()) {
+                INDArray embedding = raw.get(config.family() == Family.GPT2
+                        ? (raw.containsKey("wte.weight") ? "wte.weight" : "transformer.wte.weight")
+                        : "model.embed_tokens.weight");
+                require(embedding != null && embedding.equalShapes(value)
+                        && embedding.castTo(DataType.DOUBLE).sub(value.castTo(DataType.DOUBLE)).amaxNumber().doubleValue() == 0, name,
+                        "differs from the token embedding, but tie_word_embeddings is true: the output head would be "
+                                + "the embedding and this tensor unused");
+            } else if (!options.ignoresTensor(e.getKey())) {
+                unexpected.add(e.getKey());
             }
         }
+        if (!unexpected.isEmpty()) {
+            throw new IllegalArgumentException("tensors " + unexpected + " are not used by a " + config.family().modelType()
+                    + " model with this config.json; the checkpoint may define another function (if they are harmless, "
+                    + "name them as ignorable: --ignore-tensor NAME)");
+        }
         return out;
+    }
+
+    private static void require(boolean ok, String tensor, String detail) {
+        if (!ok) {
+            throw new IllegalArgumentException("tensor \"" + tensor + "\" " + detail);
+        }
+    }
+
+    /** GPT-2's attn.bias buffer (1, 1, N, N): ones on and below the diagonal, zeros above, the causal mask. */
+    private static void requireCausalMask(String tensor, INDArray mask) {
+        long[] shape = mask.shape();
+        require(shape.length == 4 && shape[0] == 1 && shape[1] == 1 && shape[2] == shape[3], tensor,
+                "is not a causal mask of shape [1, 1, N, N]: " + Arrays.toString(shape));
+        int n = (int) shape[2];
+        float[] values = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                float want = j <= i ? 1f : 0f;
+                require(values[i * n + j] == want, tensor, "is not the causal mask rpo4j applies: entry [" + i + ", "
+                        + j + "] is " + values[i * n + j] + ", not " + want);
+            }
+        }
+    }
+
+    /** A stored inv_freq buffer must be the frequencies config.json defines, to bfloat16 rounding. */
+    private static void requireFrequencies(String tensor, INDArray stored, double[] invFreq, ModelConfig config) {
+        require(stored.rank() == 1 && stored.length() == invFreq.length, tensor, "has shape "
+                + Arrays.toString(stored.shape()) + " but the head width " + config.headWidth() + " gives ["
+                + invFreq.length + "]");
+        for (int i = 0; i < invFreq.length; i++) {
+            double v = stored.getDouble(i);
+            require(Math.abs(v - invFreq[i]) <= INV_FREQ_TOLERANCE * invFreq[i], tensor, "entry " + i + " is " + v
+                    + " but config.json (rope_theta = " + config.ropeTheta() + ", rope scaling " + config.ropeScaling()
+                    + ") gives " + invFreq[i] + ": the checkpoint was made with other rotary frequencies");
+        }
     }
 }

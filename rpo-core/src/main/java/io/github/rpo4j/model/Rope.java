@@ -11,15 +11,25 @@ final class Rope {
     }
 
     /**
-     * cos and sin of shape (B, 1, T, D) for the given positions (B*T): frequency i < D/2 is
-     * theta^(-2i/D), repeated for the two halves of each head.
+     * The D/2 inverse frequencies of a configuration: theta^(-2i/D) for i < D/2, D the head width,
+     * then rescaled by its {@link RopeScaling}.
      */
-    static INDArray[] cosSin(int[] positions, int batch, int time, int headWidth, double theta, DataType type) {
-        int half = headWidth / 2;
-        double[] invFreq = new double[half];
-        for (int i = 0; i < half; i++) {
-            invFreq[i] = Math.pow(theta, -2.0 * i / headWidth);
+    static double[] inverseFrequencies(ModelConfig config) {
+        int headWidth = config.headWidth();
+        double[] invFreq = new double[headWidth / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            invFreq[i] = Math.pow(config.ropeTheta(), -2.0 * i / headWidth);
         }
+        return config.ropeScaling().rescale(invFreq);
+    }
+
+    /**
+     * cos and sin of shape (B, 1, T, D) for the given positions (B*T): frequency i < D/2 is
+     * {@code invFreq[i]}, repeated for the two halves of each head.
+     */
+    static INDArray[] cosSin(int[] positions, int batch, int time, double[] invFreq, DataType type) {
+        int half = invFreq.length;
+        int headWidth = 2 * half;
         double[] cos = new double[positions.length * headWidth];
         double[] sin = new double[positions.length * headWidth];
         for (int r = 0; r < positions.length; r++) {

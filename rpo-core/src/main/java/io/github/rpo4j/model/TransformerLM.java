@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,6 +36,7 @@ public final class TransformerLM {
     private final Block[] blocks;
     private final Norm finalNorm;
     private final Tensor head; // (V, C): applied as x head^T
+    private final double[] ropeFrequencies; // (D/2) radians per position, Llama only
 
     private record Block(Norm norm1, Linear qkv, Linear q, Linear k, Linear v, Linear proj, Norm norm2,
                          Linear fc, Linear gate, Linear up, Linear down) {
@@ -41,11 +44,18 @@ public final class TransformerLM {
 
     /**
      * Builds the model over existing parameters, named as Hugging Face names them. Every expected
-     * tensor must be present with the right shape; errors name the tensor and both shapes.
+     * tensor must be present with the right shape, and no other may be given; errors name the tensors
+     * and both shapes.
      */
     public TransformerLM(ModelConfig config, Map<String, INDArray> weights) {
         this.config = config;
         Map<String, long[]> expected = expectedShapes(config);
+        Set<String> unused = new TreeSet<>(weights.keySet());
+        unused.removeAll(expected.keySet());
+        if (!unused.isEmpty()) {
+            throw new IllegalArgumentException("tensors " + unused + " are not part of this " + config.family().modelType()
+                    + " configuration; nothing would use them");
+        }
         Map<String, Tensor> ps = new LinkedHashMap<>();
         DataType type = null;
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -90,14 +100,16 @@ public final class TransformerLM {
         finalNorm = gpt2 ? Norm.layerNorm(ps.get("ln_f.weight"), ps.get("ln_f.bias"), config.normEps())
                 : Norm.rmsNorm(ps.get(p + "norm.weight"), config.normEps());
         head = config.tieEmbeddings() ? tokenEmbedding : ps.get("lm_head.weight");
+        ropeFrequencies = gpt2 ? null : Rope.inverseFrequencies(config);
     }
 
     private static Linear conv1d(Map<String, Tensor> ps, String name) {
         return new Linear(ps.get(name + ".weight"), ps.get(name + ".bias"), Linear.Layout.IN_OUT);
     }
 
+    /** An nn.Linear, with its bias when the configuration has one (attention_bias, mlp_bias). */
     private static Linear linear(Map<String, Tensor> ps, String name) {
-        return new Linear(ps.get(name + ".weight"), null, Linear.Layout.OUT_IN);
+        return new Linear(ps.get(name + ".weight"), ps.get(name + ".bias"), Linear.Layout.OUT_IN);
     }
 
     /** Every parameter's Hugging Face name and shape for a configuration, in a stable order. */
@@ -127,26 +139,35 @@ public final class TransformerLM {
             s.put("ln_f.weight", new long[] {w});
             s.put("ln_f.bias", new long[] {w});
         } else {
+            long q = (long) c.heads() * c.headWidth();
             long kv = (long) c.kvHeads() * c.headWidth();
             s.put("model.embed_tokens.weight", new long[] {v, w});
             for (int l = 0; l < c.layers(); l++) {
                 String b = "model.layers." + l + ".";
                 s.put(b + "input_layernorm.weight", new long[] {w});
-                s.put(b + "self_attn.q_proj.weight", new long[] {w, w});
-                s.put(b + "self_attn.k_proj.weight", new long[] {kv, w});
-                s.put(b + "self_attn.v_proj.weight", new long[] {kv, w});
-                s.put(b + "self_attn.o_proj.weight", new long[] {w, w});
+                linearShapes(s, b + "self_attn.q_proj", q, w, c.attentionBias());
+                linearShapes(s, b + "self_attn.k_proj", kv, w, c.attentionBias());
+                linearShapes(s, b + "self_attn.v_proj", kv, w, c.attentionBias());
+                linearShapes(s, b + "self_attn.o_proj", w, q, c.attentionBias());
                 s.put(b + "post_attention_layernorm.weight", new long[] {w});
-                s.put(b + "mlp.gate_proj.weight", new long[] {m, w});
-                s.put(b + "mlp.up_proj.weight", new long[] {m, w});
-                s.put(b + "mlp.down_proj.weight", new long[] {w, m});
+                linearShapes(s, b + "mlp.gate_proj", m, w, c.mlpBias());
+                linearShapes(s, b + "mlp.up_proj", m, w, c.mlpBias());
+                linearShapes(s, b + "mlp.down_proj", w, m, c.mlpBias());
             }
             s.put("model.norm.weight", new long[] {w});
-            if (!c.tieEmbeddings()) {
-                s.put("lm_head.weight", new long[] {v, w});
-            }
+        }
+        if (!c.tieEmbeddings()) {
+            s.put("lm_head.weight", new long[] {v, w});
         }
         return s;
+    }
+
+    /** An nn.Linear's weight (out, in) and, when it has one, its bias (out). */
+    private static void linearShapes(Map<String, long[]> s, String name, long out, long in, boolean bias) {
+        s.put(name + ".weight", new long[] {out, in});
+        if (bias) {
+            s.put(name + ".bias", new long[] {out});
+        }
     }
 
     /**
@@ -255,7 +276,7 @@ public final class TransformerLM {
             x = Ops.embeddingSum(tokenEmbedding, ids, positionEmbedding, pos); // (B*T, C)
         } else {
             x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
-            INDArray[] cs = Rope.cosSin(pos, batch, time, config.headWidth(), config.ropeTheta(), dataType);
+            INDArray[] cs = Rope.cosSin(pos, batch, time, ropeFrequencies, dataType);
             cos = cs[0];
             sin = cs[1];
         }
@@ -319,7 +340,7 @@ public final class TransformerLM {
         int heads = config.heads();
         int kvHeads = config.kvHeads();
         int d = config.headWidth();
-        int width = config.width();
+        int width = config.width(); // C, GPT-2's fused q|k|v is (B*T, 3C)
 
         Tensor h = b.norm1().forward(x); // (B*T, C)
         if (b.qkv() != null && cache == null) {
@@ -363,7 +384,7 @@ public final class TransformerLM {
                 q.reshape((long) batch * heads, time, d),
                 k.reshape((long) batch * heads, keysLength, d),
                 v.reshape((long) batch * heads, keysLength, d), padding, queryOffset); // (B*H, T, D)
-        Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, width);
+        Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, (long) heads * d); // (B*T, H*D)
         return mlp(b, x.add(b.proj().forward(y)));
     }
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -106,6 +107,36 @@ class SamplerTest {
         assertEquals(Sample.Finish.STOP_STRING, cut.finish());
         assertEquals(full.substring(0, full.indexOf(stop)), cut.text());
         assertTrue(cut.tokenIds().length <= 6);
+    }
+
+    @Test
+    void everyEndIdOfTheModelsConfigurationEndsASample() {
+        // config.json's eos_token_id may list several ids (Llama 3 Instruct: end of text, of turn, of message).
+        ModelConfig base = ModelConfig.gpt2(9, 32, 1, 16, 2);
+        int[] prompt = {1, 2};
+        int[] greedy = greedyReference(model(base), prompt, 10, new double[10]);
+        for (int k : new int[] {1, 4}) {
+            int target = greedy[k];
+            int firstEnd = 0;
+            while (greedy[firstEnd] != target) {
+                firstEnd++;
+            }
+            int[] before = Arrays.copyOf(greedy, firstEnd + 1);
+            int unused = IntStream.range(0, 9).filter(id -> Arrays.stream(before).noneMatch(t -> t == id))
+                    .findFirst().getAsInt(); // an id the greedy continuation does not reach before the target
+            for (List<Integer> ends : List.of(List.of(unused, target), List.of(target, unused))) {
+                TransformerLM m = model(base.withEndTokenIds(ends));
+                Sample s = new Sampler(m, LETTERS, -1).generate(List.of(prompt), 1, SamplingSettings.greedy(10))
+                        .get(0).get(0);
+                assertEquals(Sample.Finish.END_TOKEN, s.finish(), "end ids " + ends);
+                assertArrayEquals(before, s.tokenIds(), "end ids " + ends);
+            }
+        }
+        // The collection constructor ends at exactly the ids it is given: none here.
+        Sample all = new Sampler(model(base.withEndTokenIds(List.of(greedy[1]))), LETTERS, List.of())
+                .generate(List.of(prompt), 1, SamplingSettings.greedy(10)).get(0).get(0);
+        assertEquals(Sample.Finish.MAX_TOKENS, all.finish());
+        assertArrayEquals(greedy, all.tokenIds());
     }
 
     private static String texts(List<List<Sample>> out) {

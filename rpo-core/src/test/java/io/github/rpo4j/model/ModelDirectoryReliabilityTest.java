@@ -66,7 +66,8 @@ class ModelDirectoryReliabilityTest {
         Path dir = saved("llama", ModelConfig.llama(tokenizer.vocabSize(), 32, 1, 16, 4, 2, 32));
         editConfig(dir, c -> c.put("num_key_value_heads", 3));
         assertConfigErrorNames(dir, "\"num_key_value_heads\" = 3", "\"num_attention_heads\" = 4");
-        editConfig(dir, c -> c.put("num_key_value_heads", 2).put("num_attention_heads", 5));
+        // Without head_dim the head width is hidden_size / num_attention_heads, which must then divide.
+        editConfig(dir, c -> c.put("num_key_value_heads", 2).put("num_attention_heads", 5).remove("head_dim"));
         assertConfigErrorNames(dir, "\"num_attention_heads\" = 5", "\"hidden_size\" = 16");
         editConfig(dir, c -> c.put("num_attention_heads", 16).put("num_key_value_heads", 16));
         assertConfigErrorNames(dir, "\"hidden_size\" / \"num_attention_heads\" = 1", "even");

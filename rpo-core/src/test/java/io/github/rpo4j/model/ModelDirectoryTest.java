@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.rpo4j.io.CheckpointFormatException;
+import io.github.rpo4j.model.HandWrittenCheckpoints.RawTensor;
 import io.github.rpo4j.io.FloatFormats;
 import io.github.rpo4j.io.SafeTensors;
 import io.github.rpo4j.tensor.Tape;
 import io.github.rpo4j.text.CharTokenizer;
 import io.github.rpo4j.text.Tokenizer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -118,43 +114,6 @@ class ModelDirectoryTest {
 
     // ------------------------------------------------------------ a directory as Hugging Face writes it
 
-    /** One tensor of a hand-built safetensors file: F32 values, little-endian, row-major. */
-    private record RawTensor(String name, long[] shape, float[] values) {
-    }
-
-    /**
-     * The safetensors layout built byte by byte, without the project's writer: an 8-byte little-endian header
-     * length, the JSON header, then each tensor's float32 data in header order.
-     */
-    private static void writeSafetensorsByHand(Path file, List<RawTensor> tensors) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
-        long offset = 0;
-        for (RawTensor t : tensors) {
-            ObjectNode entry = header.putObject(t.name());
-            entry.put("dtype", "F32");
-            ArrayNode shape = entry.putArray("shape");
-            for (long d : t.shape()) {
-                shape.add(d);
-            }
-            long bytes = 4L * t.values().length;
-            entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
-        }
-        byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
-        out.write(json);
-        for (RawTensor t : tensors) {
-            ByteBuffer data = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : t.values()) {
-                data.putFloat(v);
-            }
-            out.write(data.array());
-        }
-        Files.write(file, out.toByteArray());
-    }
-
     private static ObjectNode huggingFaceGpt2Config(ModelConfig c) {
         ObjectNode n = JSON.createObjectNode();
         n.putArray("architectures").add("GPT2LMHeadModel");
@@ -177,15 +136,25 @@ class ModelDirectoryTest {
         n.put("transformers_version", "4.40.0");
         n.put("use_cache", true);
         n.put("vocab_size", c.vocabSize());
+        if (!c.tieEmbeddings()) {
+            n.put("tie_word_embeddings", false);
+        }
         return n;
     }
 
     private Path writeHuggingFaceGpt2(Path dir, ModelConfig config, Map<String, INDArray> weights) throws IOException {
+        return writeHuggingFaceGpt2(dir, config, weights, true);
+    }
+
+    /** @param causalMasks whether the attn.bias buffers are the causal mask, or have one future position let through */
+    private Path writeHuggingFaceGpt2(Path dir, ModelConfig config, Map<String, INDArray> weights, boolean causalMasks)
+            throws IOException {
         Files.createDirectories(dir);
         List<RawTensor> tensors = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : weights.entrySet()) {
-            tensors.add(new RawTensor("transformer." + e.getKey(), e.getValue().shape(),
-                    e.getValue().dup('c').data().asFloat()));
+            // GPT2LMHeadModel keeps the body under "transformer." and the output head beside it.
+            String name = e.getKey().equals("lm_head.weight") ? e.getKey() : "transformer." + e.getKey();
+            tensors.add(new RawTensor(name, e.getValue().shape(), e.getValue().dup('c').data().asFloat()));
         }
         int t = config.contextLength();
         float[] causal = new float[t * t];
@@ -194,6 +163,9 @@ class ModelDirectoryTest {
                 causal[i * t + j] = 1;
             }
         }
+        if (!causalMasks) {
+            causal[1] = 1; // position 0 may attend to position 1
+        }
         for (int l = 0; l < config.layers(); l++) {
             // The attention-mask buffers older GPT2LMHeadModel versions saved along with the weights.
             tensors.add(new RawTensor("transformer.h." + l + ".attn.bias", new long[] {1, 1, t, t}, causal));
@@ -201,7 +173,7 @@ class ModelDirectoryTest {
         }
         // Hugging Face orders the header alphabetically; the loader must not depend on the order.
         Collections.reverse(tensors);
-        writeSafetensorsByHand(dir.resolve(ModelDirectory.WEIGHTS), tensors);
+        HandWrittenCheckpoints.writeSafetensors(dir.resolve(ModelDirectory.WEIGHTS), tensors);
         Files.writeString(dir.resolve(ModelDirectory.CONFIG), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(huggingFaceGpt2Config(config)));
         TOKENIZER.save(dir);
@@ -248,6 +220,57 @@ class ModelDirectoryTest {
             assertSameArray(rounded.get(name), loaded.model().weights().get(name), name);
         }
         assertSameArray(logits(new TransformerLM(config, rounded)), logits(loaded.model()), "logits");
+    }
+
+    @Test
+    void anUntiedGpt2OutputHeadIsLoadedAndUsed() throws IOException {
+        ModelConfig config = gpt2().withTieEmbeddings(false);
+        Map<String, INDArray> weights = randomWeights(config, 12);
+        assertTrue(weights.containsKey("lm_head.weight"));
+        Path dir = writeHuggingFaceGpt2(temp.resolve("untied-gpt2"), config, weights);
+        TransformerLM model = ModelDirectory.load(dir).model();
+        assertEquals(config, model.config());
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            INDArray hidden = model.hidden(IDS, 1, IDS.length, null, null, null).value(); // (T, C)
+            INDArray expected = hidden.mmul(weights.get("lm_head.weight").transpose()); // (T, V)
+            assertSameArray(expected, logits(model), "logits through lm_head.weight");
+            double tiedDiff = hidden.mmul(weights.get("wte.weight").transpose()).sub(logits(model)).amaxNumber().doubleValue();
+            assertTrue(tiedDiff > 0.1, "the head must not be the embedding: " + tiedDiff);
+        }
+    }
+
+    @Test
+    void functionChangingGpt2FieldsAreRefusedByName() throws IOException {
+        Map<String, Object[]> cases = new LinkedHashMap<>();
+        cases.put("activation_function", new Object[] {"gelu", "\"activation_function\" = \"gelu\""});
+        cases.put("scale_attn_weights", new Object[] {false, "\"scale_attn_weights\" = false"});
+        cases.put("scale_attn_by_inverse_layer_idx", new Object[] {true, "\"scale_attn_by_inverse_layer_idx\" = true"});
+        cases.put("add_cross_attention", new Object[] {true, "\"add_cross_attention\" = true"});
+        cases.put("rope_theta", new Object[] {10000.0, "[rope_theta]"});
+        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+            Path dir = writeHuggingFaceGpt2(temp.resolve("gpt2-" + c.getKey()), gpt2(), randomWeights(gpt2(), 5));
+            ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve(ModelDirectory.CONFIG).toFile());
+            config.set(c.getKey(), JSON.valueToTree(c.getValue()[0]));
+            Files.writeString(dir.resolve(ModelDirectory.CONFIG), JSON.writeValueAsString(config));
+            var e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.load(dir), c.getKey());
+            assertTrue(e.getMessage().contains((String) c.getValue()[1]), e.getMessage());
+            assertFalse(ModelDirectory.isComplete(dir));
+        }
+        Path pruned = writeHuggingFaceGpt2(temp.resolve("gpt2-pruned"), gpt2(), randomWeights(gpt2(), 5));
+        ObjectNode config = (ObjectNode) JSON.readTree(pruned.resolve(ModelDirectory.CONFIG).toFile());
+        config.putObject("pruned_heads").putArray("0").add(1);
+        Files.writeString(pruned.resolve(ModelDirectory.CONFIG), JSON.writeValueAsString(config));
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelDirectory.load(pruned));
+        assertTrue(e.getMessage().contains("\"pruned_heads\" = {\"0\":[1]}"), e.getMessage());
+    }
+
+    @Test
+    void aGpt2AttentionBufferThatIsNotTheCausalMaskIsRefused() throws IOException {
+        Path dir = writeHuggingFaceGpt2(temp.resolve("leaky-mask"), gpt2(), randomWeights(gpt2(), 6), false);
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> ModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("transformer.h.1.attn.bias") || e.getMessage().contains("transformer.h.0.attn.bias"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("entry [0, 1]"), e.getMessage());
     }
 
     // ------------------------------------------------------------ errors

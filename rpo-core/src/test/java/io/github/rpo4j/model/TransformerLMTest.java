@@ -30,6 +30,16 @@ class TransformerLMTest {
         return ModelConfig.llama(11, 16, 2, 8, 4, 2, 12); // grouped-query: 4 query heads over 2 key/value heads
     }
 
+    /**
+     * Every Llama option at once: head width 6 (not 8 / 4), biases on every projection, llama3 rope scaling
+     * (wavelengths 6, 29 and 136 positions against an original context of 8: one on the ramp, two divided by
+     * the factor), and a tied head.
+     */
+    static ModelConfig tinyLlamaWithEveryOption() {
+        return tinyLlama().withHeadWidth(6).withBiases(true, true).withRope(100, RopeScaling.llama3(8, 1, 4, 8))
+                .withTieEmbeddings(true);
+    }
+
     static int[] randomIds(Random r, int n, int vocab) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
@@ -50,7 +60,7 @@ class TransformerLMTest {
 
     @Test
     void wholeModelGradientMatchesFiniteDifferencesForBothFamilies() {
-        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama())) {
+        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama(), tinyLlamaWithEveryOption())) {
             TransformerLM model = scaledInit(config, 1);
             int[] ids = randomIds(new Random(2), 2 * 5, config.vocabSize());
             List<Tensor> params = new ArrayList<>(model.parameters().values());
@@ -73,7 +83,8 @@ class TransformerLMTest {
 
     @Test
     void cachedDecodingEqualsTheFullForward() {
-        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama())) {
+        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama(), tinyLlamaWithEveryOption(),
+                tinyGpt2().withTieEmbeddings(false))) {
             TransformerLM model = scaledInit(config, 5);
             int batch = 3;
             int time = 9;
@@ -185,9 +196,13 @@ class TransformerLMTest {
 
     @Test
     void configRoundTripsThroughHuggingFaceJson() {
-        for (ModelConfig c : List.of(tinyGpt2(), tinyLlama(), tinyLlama().withEosTokenId(3).withTieEmbeddings(true))) {
+        for (ModelConfig c : List.of(tinyGpt2(), tinyLlama(), tinyLlama().withEosTokenId(3).withTieEmbeddings(true),
+                tinyLlamaWithEveryOption().withEndTokenIds(List.of(3, 1, 4)), tinyGpt2().withTieEmbeddings(false),
+                tinyLlama().withRope(500000, RopeScaling.linear(2)))) {
             assertEquals(c, ModelConfig.fromJson(c.toJson()));
         }
+        assertEquals(List.of(3, 1, 4), ModelConfig.fromJson(tinyLlama().withEndTokenIds(List.of(3, 1, 4)).toJson())
+                .endTokenIds());
         assertEquals(8, tinyGpt2().toJson().get("n_embd").asInt());
         assertEquals(2, tinyLlama().toJson().get("num_key_value_heads").asInt());
     }
