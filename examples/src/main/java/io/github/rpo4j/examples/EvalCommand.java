@@ -13,12 +13,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Greedy and majority-vote accuracy of a model directory on a question file. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluates a model directory on a question file and prints the accuracies as one JSON object.")
 final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
@@ -58,9 +63,10 @@ final class EvalCommand implements Callable<Integer> {
         out.put("questions", e.questions());
         out.put("test_accuracy", e.greedyAccuracy());
         out.put("test_accuracy_ci95", e.greedyCi95());
-        out.put("maj_at_k_accuracy", e.majorityAccuracy());
+        out.put("maj_at_k_accuracy", e.k() > 0 ? e.majorityAccuracy() : null); // null: no vote was taken
         out.put("k", e.k());
-        System.out.println(Rpo4jCli.JSON.writeValueAsString(out));
+        spec.commandLine().getOut().println(Rpo4jCli.JSON.writeValueAsString(out));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

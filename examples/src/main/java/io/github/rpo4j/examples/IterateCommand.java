@@ -3,13 +3,17 @@ package io.github.rpo4j.examples;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifiers;
 import io.github.rpo4j.iterate.IterativeRpo;
+import io.github.rpo4j.iterate.IterationMetrics;
 import io.github.rpo4j.iterate.RunResult;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Runs IterativeRpo on a model directory and question files. */
 @Command(name = "iterate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -17,14 +21,18 @@ import picocli.CommandLine.Option;
                 "Every stage lands in --out; running the same command again resumes after the last completed stage."})
 final class IterateCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Starting model directory.")
     Path modelDir;
 
     @Mixin
     QuestionFileOptions questions;
 
-    @Option(names = "--eval-questions", paramLabel = "FILE", description = "Evaluation questions (same format); "
-            + "default: the training questions.")
+    @Option(names = "--eval-questions", required = true, paramLabel = "FILE", description = "Held-out evaluation "
+            + "questions (same --format). Required: accuracy on the training questions overstates what the model "
+            + "learned; to measure it anyway, give the training file here too.")
     Path evalFile;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.")
@@ -36,11 +44,38 @@ final class IterateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Question> train = questions.load();
-        List<Question> eval = evalFile == null ? train : QuestionFileOptions.load(evalFile, questions.format);
-        IterativeRpo loop = options.apply(IterativeRpo.builder()).modelDirectory(modelDir).trainQuestions(train)
-                .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
+        List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
+        IterativeRpo loop;
+        try {
+            loop = options.apply(IterativeRpo.builder()).modelDirectory(modelDir).trainQuestions(train)
+                    .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
+        } catch (IllegalArgumentException e) {
+            // The builder names trainQuestions / evalQuestions; say which file that is.
+            String message = e.getMessage()
+                    .replaceFirst("^trainQuestions: ", "--questions " + questions.file + ": ")
+                    .replaceFirst("^evalQuestions: ", "--eval-questions " + evalFile + ": ");
+            throw new IllegalArgumentException(message, e);
+        }
         RunResult result = loop.run();
-        QuickstartCommand.printTable(result);
+        printTable(result.metrics(), spec.commandLine().getOut());
         return 0;
+    }
+
+    /** One row per evaluated model, M0 first; a column that does not apply (maj@k when the vote is off) shows "-". */
+    static void printTable(List<IterationMetrics> metrics, java.io.PrintWriter out) {
+        out.println();
+        out.println("iteration  greedy   95% CI          maj@k    sample acc  pairs   loss     seconds");
+        for (IterationMetrics m : metrics) {
+            out.printf("%-10d %-8.3f %-15s %-8s %-11s %-7s %-8s %.0f%n", m.iteration(), m.testAccuracy(),
+                    m.testAccuracyCi95() == null ? "" : m.testAccuracyCi95().toString(),
+                    format(m.majorityAccuracy()), format(m.sampleAccuracy()),
+                    m.trainPairs().isPresent() ? String.valueOf(m.trainPairs().getAsInt()) : "-",
+                    format(m.trainingLoss()), m.seconds());
+        }
+        out.flush();
+    }
+
+    private static String format(OptionalDouble value) {
+        return value.isPresent() ? String.format("%.3f", value.getAsDouble()) : "-";
     }
 }

@@ -136,10 +136,12 @@ final class QuickstartCommand implements Callable<Integer> {
         if (samples != null) {
             loop.samplesPerQuestion(samples);
         }
-        if (warmup != null || minLrRatio != null) {
+        if (warmup != null || minLrRatio != null || lr != null) {
             TrainingSettings recipe = QuickstartRecipe.training();
-            loop.training(recipe.withSchedule(warmup != null ? warmup : recipe.warmupSteps(),
-                    minLrRatio != null ? minLrRatio : recipe.minLrRatio()));
+            TrainingSettings training = recipe.withSchedule(warmup != null ? warmup : recipe.warmupSteps(),
+                    minLrRatio != null ? minLrRatio : recipe.minLrRatio());
+            // The builder refuses a training rate that contradicts the first of learningRates(...).
+            loop.training(lr != null ? training.withLearningRate(lr[0]) : training);
         }
         if (lr != null) {
             loop.learningRates(lr);

@@ -1,8 +1,10 @@
 package io.github.rpo4j.examples;
 
+import io.github.rpo4j.LanguageModel;
+import io.github.rpo4j.iterate.PromptFormat;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.QuestionLoaders;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.model.Family;
 import io.github.rpo4j.model.ModelConfig;
@@ -51,9 +53,6 @@ final class SftCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SftCommand.class);
 
-    /** The JSONL layouts --train and --eval accept. */
-    enum Format { generic, gsm8k }
-
     @Spec
     CommandSpec spec;
 
@@ -71,11 +70,9 @@ final class SftCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int syntheticEvalCount;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "generic",
-            description = "Layout of --train and --eval: ${COMPLETION-CANDIDATES}. generic reads "
-                    + "{\"prompt\", \"answer\", \"chain\", \"id\"}; gsm8k reads {\"question\", \"answer\": "
-                    + "\"...\\n#### 42\"} (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "auto",
+            description = QuestionFileOptions.FORMAT_DESCRIPTION)
+    QuestionFileOptions.Format format;
 
     @Option(names = "--eval", paramLabel = "FILE",
             description = "Questions whose gold-chain NLL per token is reported before and after training.")
@@ -124,8 +121,14 @@ final class SftCommand implements Callable<Integer> {
     Integer mlpWidth;
 
     @Option(names = "--context", paramLabel = "T", description = "With --from-scratch: context length (default: the "
-            + "longest training or evaluation example; with --synthetic, the task's longest possible example).")
+            + "longest training or evaluation example (with --synthetic, the task's longest possible example) plus "
+            + "--context-margin).")
     Integer contextLength;
+
+    @Option(names = "--context-margin", paramLabel = "M", description = "With --from-scratch and no --context: "
+            + "tokens of context beyond the longest example, room for sampled completions longer than the gold chains "
+            + "(default: half the longest example, at least " + MIN_CONTEXT_MARGIN + ").")
+    Integer contextMargin;
 
     // ---------------------------------------------------------------- optimisation
 
@@ -174,6 +177,7 @@ final class SftCommand implements Callable<Integer> {
     private static final int DEFAULT_LAYERS = 4;
     private static final int DEFAULT_WIDTH = 128;
     private static final int DEFAULT_HEADS = 4;
+    static final int MIN_CONTEXT_MARGIN = 32;
 
     @Override
     public Integer call() throws Exception {
@@ -188,10 +192,10 @@ final class SftCommand implements Callable<Integer> {
             trainQuestions = split.train();
             evalQuestions.addAll(split.test());
         } else {
-            trainQuestions = load(trainFile);
+            trainQuestions = load(trainFile, "--train");
         }
         if (evalFile != null) {
-            evalQuestions.addAll(load(evalFile));
+            evalQuestions.addAll(load(evalFile, "--eval"));
         }
         String trainSource = task != null ? "--synthetic" : trainFile.toString();
         String evalSource = evalFile != null ? evalFile.toString() : "--synthetic-eval";
@@ -208,9 +212,12 @@ final class SftCommand implements Callable<Integer> {
                     ? CharTokenizer.ofAlphabet(task.alphabet() + separator)
                     : CharTokenizer.fromCorpus(train.stream()
                             .flatMap(e -> Stream.of(e.prompt(), e.completion())).toList());
-            int context = contextLength != null ? contextLength
-                    : task != null ? task.maxPromptLength() + separator.length() + task.maxCompletionLength() + 1
-                    : longest(chars, Stream.concat(train.stream(), eval.stream()).toList());
+            int longest = task != null ? task.maxPromptLength() + separator.length() + task.maxCompletionLength() + 1
+                    : LanguageModel.longestExample(chars, Stream.concat(train.stream(), eval.stream()).toList(),
+                            trainSource);
+            int context = contextLength != null ? contextLength : longest + (contextMargin != null ? contextMargin
+                    : Math.max(MIN_CONTEXT_MARGIN, longest / 2));
+            LOG.info("context {} tokens: the longest example is {}", context, longest);
             ModelConfig config = scratchConfig(chars.vocabSize(), context, CharTokenizer.END_OF_TEXT_ID);
             model = TransformerLM.initialize(config, seed, DataType.FLOAT);
             tokenizer = chars;
@@ -219,8 +226,9 @@ final class SftCommand implements Callable<Integer> {
             model = loaded.model();
             tokenizer = loaded.tokenizer();
         }
-        checkFits(model, tokenizer, train, trainSource);
-        checkFits(model, tokenizer, eval, evalSource);
+        LanguageModel lm = LanguageModel.of(model, tokenizer);
+        lm.checkFits(train, trainSource);
+        lm.checkFits(eval, evalSource);
         LOG.info("model: {} with {} parameters; {} training and {} evaluation examples", model.config(),
                 model.parameterCount(), train.size(), eval.size());
 
@@ -287,6 +295,7 @@ final class SftCommand implements Callable<Integer> {
             scratchOnly.put("--kv-heads", kvHeads);
             scratchOnly.put("--mlp-width", mlpWidth);
             scratchOnly.put("--context", contextLength);
+            scratchOnly.put("--context-margin", contextMargin);
             scratchOnly.forEach((flag, value) -> {
                 if (value != null) {
                     throw new ParameterException(spec.commandLine(), flag
@@ -302,6 +311,10 @@ final class SftCommand implements Callable<Integer> {
         }
         if (batchSize < 1 || (microBatchSize != null && microBatchSize < 1)) {
             throw new ParameterException(spec.commandLine(), "--batch and --micro-batch must be >= 1");
+        }
+        if (contextMargin != null && (contextMargin < 0 || contextLength != null)) {
+            throw new ParameterException(spec.commandLine(), "--context-margin must be >= 0 and cannot be combined "
+                    + "with --context");
         }
         if (separator.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--separator must not be empty");
@@ -349,48 +362,12 @@ final class SftCommand implements Callable<Integer> {
         }
     }
 
-    private List<Question> load(Path file) throws IOException {
-        return format == Format.gsm8k ? QuestionLoaders.gsm8k(file) : QuestionLoaders.generic(file);
+    private List<Question> load(Path file, String flag) throws IOException {
+        return QuestionFileOptions.load(file, format, flag);
     }
 
     private List<SftExample> examples(List<Question> questions, String source) {
-        List<SftExample> out = new ArrayList<>(questions.size());
-        for (Question q : questions) {
-            if (q.goldChain() == null || q.goldChain().isEmpty()) {
-                throw new IllegalArgumentException(source + ": question '" + q.id()
-                        + "' has no gold chain to train on (generic format: field \"chain\")");
-            }
-            out.add(new SftExample(q.prompt() + separator, q.goldChain()));
-        }
-        return out;
-    }
-
-    /** Tokens of the longest example: prompt, completion and the end token. */
-    private static int longest(Tokenizer tokenizer, List<SftExample> examples) {
-        int longest = 0;
-        for (SftExample e : examples) {
-            longest = Math.max(longest, tokenizer.encode(e.prompt()).length + tokenizer.encode(e.completion()).length + 1);
-        }
-        return longest;
-    }
-
-    /** Every example must encode and fit the context (the last token is predicted, never read). */
-    private static void checkFits(TransformerLM model, Tokenizer tokenizer, List<SftExample> examples, String source) {
-        int context = model.config().contextLength();
-        for (int i = 0; i < examples.size(); i++) {
-            SftExample e = examples.get(i);
-            int length;
-            try {
-                length = tokenizer.encode(e.prompt()).length + tokenizer.encode(e.completion()).length + 1;
-            } catch (IllegalArgumentException failure) {
-                throw new IllegalArgumentException(source + ": example " + (i + 1) + ": " + failure.getMessage(),
-                        failure);
-            }
-            if (length - 1 > context) {
-                throw new IllegalArgumentException(source + ": example " + (i + 1) + " is " + length
-                        + " tokens, longer than the model's context of " + context + " allows");
-            }
-        }
+        return LanguageModel.goldChainExamples(questions, new PromptFormat(separator), source);
     }
 
     /** {@code count} examples: whole passes over the examples, each in its own shuffled order. */

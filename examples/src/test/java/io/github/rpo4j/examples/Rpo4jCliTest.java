@@ -294,7 +294,9 @@ class Rpo4jCliTest {
         assertEquals(1, config.layers());
         assertEquals(16, config.width());
         assertEquals(TOKENIZER.vocabSize(), config.vocabSize());
-        assertEquals(task.maxPromptLength() + 1 + task.maxCompletionLength() + 1, config.contextLength());
+        // The longest possible example plus the default margin for completions longer than the gold chains.
+        int longest = task.maxPromptLength() + 1 + task.maxCompletionLength() + 1;
+        assertEquals(longest + Math.max(SftCommand.MIN_CONTEXT_MARGIN, longest / 2), config.contextLength());
         assertEquals(CharTokenizer.END_OF_TEXT_ID, config.eosTokenId());
     }
 
@@ -327,7 +329,7 @@ class Rpo4jCliTest {
                 """);
         Path out = temp.resolve("iterate-run");
         Run run = run("iterate", "--model", modelDir.toString(), "--questions", questions.toString(), "--format",
-                "generic", "--out", out.toString(), "--iterations", "1", "-n", "2", "-k", "2", "--gold-chain",
+                "generic", "--eval-questions", questions.toString(), "--out", out.toString(), "--iterations", "1", "-n", "2", "-k", "2", "--gold-chain",
                 "--lr", "1e-3", "--warmup", "1", "--min-lr-ratio", "0.5", "--batch", "1", "--micro-batch", "1",
                 "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
         assertEquals(0, run.exitCode(), run.err());
@@ -342,6 +344,103 @@ class Rpo4jCliTest {
         // Warm-up step 1 of 1 reaches the peak; the cosine then ends the last step at half of it.
         assertTrue(first.get("lr").asDouble() < 1e-3 && first.get("lr").asDouble() >= 0.5e-3 - 1e-12,
                 "mean rate between the floor and the peak: " + first.get("lr"));
+        assertEquals(1e-3, first.get("lr_peak").asDouble(), 1e-12, "the peak is recorded beside the mean");
+        // The table on standard output: M0 first, and no majority-vote figure when the vote is off.
+        List<String> rows = run.out().lines().filter(l -> l.matches("\\d+ +.*")).toList();
+        assertEquals(2, rows.size(), run.out());
+        assertTrue(rows.get(0).startsWith("0 ") && rows.get(1).startsWith("1 "), run.out());
+        assertTrue(rows.get(0).split(" +")[4].equals("-"), "maj@k column of M0: " + rows.get(0));
+    }
+
+    @Test
+    void everyCommandDetectsTheQuestionFormatAndAWrongExplicitFormatGetsAHint() throws IOException {
+        Path generic = temp.resolve("own-task.jsonl");
+        Files.writeString(generic, """
+                {"id": "a", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5", "chain": "2+3=5. The answer is 5."}
+                {"id": "b", "prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5", "chain": "9-4=5. The answer is 5."}
+                """);
+        Run eval = run("eval", "--model", modelDir.toString(), "--questions", generic.toString(), "-k", "0",
+                "--max-new-tokens", "4");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertEquals(2, eval.jsonLines().get(0).get("questions").asInt());
+
+        Run wrong = run("eval", "--model", modelDir.toString(), "--questions", generic.toString(), "--format", "gsm8k",
+                "-k", "0");
+        assertEquals(1, wrong.exitCode());
+        assertTrue(wrong.err().contains(generic + ":1: field 'question'")
+                && wrong.err().contains("the file looks like --format generic"), wrong.err());
+    }
+
+    @Test
+    void aFreeAnswerQuestionWithANonNumericGoldAnswerIsLoadedWithAWarning() throws IOException {
+        Path words = temp.resolve("words.jsonl");
+        Files.writeString(words, """
+                {"id": "w1", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "five"}
+                {"id": "w2", "prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5"}
+                """);
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        Run eval;
+        try {
+            eval = run("eval", "--model", modelDir.toString(), "--questions", words.toString(), "-k", "0",
+                    "--max-new-tokens", "2");
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(0, eval.exitCode(), eval.err());
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("--questions " + words + ": 1 question(s) have a gold answer that is not a number "
+                + "(first: question w1 with answer \"five\")"), log);
+    }
+
+    @Test
+    void iterateNeedsEvaluationQuestionsAndNamesTheFileAndQuestionOfAPromptItCannotEncode() throws IOException {
+        Path train = temp.resolve("iterate-train.jsonl");
+        Files.writeString(train, """
+                {"id": "t1", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5"}
+                """);
+        Path eval = temp.resolve("iterate-eval.jsonl");
+        Files.writeString(eval, """
+                {"id": "e1", "prompt": "What is 7 times 8 plus 2?", "answer": "58"}
+                """);
+        Run missing = run("iterate", "--model", modelDir.toString(), "--questions", train.toString(), "--out",
+                temp.resolve("never").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("--eval-questions"), missing.err());
+
+        Run unencodable = run("iterate", "--model", modelDir.toString(), "--questions", train.toString(),
+                "--eval-questions", eval.toString(), "--out", temp.resolve("never").toString(), "--no-progress");
+        assertEquals(1, unencodable.exitCode());
+        assertTrue(unencodable.err().contains("--eval-questions " + eval + ": question \"e1\": its prompt cannot be "
+                + "encoded") && unencodable.err().contains("character 'W'"), unencodable.err());
+
+        Path aFile = Files.writeString(temp.resolve("afile.txt"), "notes");
+        Run onAFile = run("iterate", "--model", modelDir.toString(), "--questions", train.toString(),
+                "--eval-questions", train.toString(), "--out", aFile.toString(), "--no-progress");
+        assertEquals(1, onAFile.exitCode());
+        assertTrue(onAFile.err().contains(aFile + " exists and is a file, not a directory"), onAFile.err());
+        assertEquals("notes", Files.readString(aFile));
+    }
+
+    @Test
+    void sftFromScratchLeavesRoomForCompletionsLongerThanTheLongestExample() throws IOException {
+        Path train = temp.resolve("scratch-train.jsonl");
+        Files.writeString(train, """
+                {"prompt": "What is 7 times 8 plus 2?", "answer": "58", "chain": "7*8=56. 56+2=58. The answer is 58."}
+                """);
+        Path out = temp.resolve("sft-scratch-file");
+        Run run = run("sft", "--train", train.toString(), "--from-scratch", "--layers", "1", "--width", "16",
+                "--heads", "2", "--steps", "1", "--out", out.toString(), "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        int longest = "What is 7 times 8 plus 2? ".length() + "7*8=56. 56+2=58. The answer is 58.".length() + 1;
+        assertEquals(longest + 32, ModelDirectory.load(out).model().config().contextLength());
+
+        Path margin = temp.resolve("sft-scratch-margin");
+        run = run("sft", "--train", train.toString(), "--from-scratch", "--layers", "1", "--width", "16",
+                "--heads", "2", "--steps", "1", "--context-margin", "100", "--out", margin.toString(), "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(longest + 100, ModelDirectory.load(margin).model().config().contextLength());
     }
 
     @Test

@@ -1,7 +1,11 @@
 package io.github.rpo4j.data;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 /**
- * Counts from building preference pairs.
+ * Counts from building preference pairs. As JSON (a run's {@code pair_stats.json}) the fields are snake_case,
+ * like the run's other metrics: {@code questions_total}, {@code questions_used}, ...
  *
  * @param questionsTotal      questions considered
  * @param questionsUsed       questions that produced pairs
@@ -12,6 +16,7 @@ package io.github.rpo4j.data;
  * @param pairs               pairs produced
  * @param duplicatesRemoved   completions dropped because the same text already was in the same set
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record PairStats(int questionsTotal, int questionsUsed, int skippedNoWinner, int skippedNoLoser,
                         int pairs, int duplicatesRemoved) {
 

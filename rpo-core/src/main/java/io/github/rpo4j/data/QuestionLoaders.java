@@ -37,6 +37,58 @@ public final class QuestionLoaders {
     private QuestionLoaders() {
     }
 
+    /** The JSONL layouts the loaders read. */
+    public enum Format {
+        /** {@code {"prompt", "answer"[, "chain", "id"]}}: {@link #generic(Path)}. */
+        GENERIC,
+        /** {@code {"question", "answer": "...\n#### 42"[, "id"]}}: {@link #gsm8k(Path)}. */
+        GSM8K,
+        /** ARC-style multiple choice, {@code "choices"} and {@code "answerKey"}: {@link #multipleChoice(Path)}. */
+        CHOICE
+    }
+
+    /**
+     * The layout of a question file, from the fields of its first record: {@code choices} (at the top level or
+     * inside an object {@code question}) means {@link Format#CHOICE}, {@code question} means {@link Format#GSM8K},
+     * {@code prompt} means {@link Format#GENERIC}.
+     *
+     * @throws DataFormatException naming the file, line and the fields found when none of these fits
+     */
+    public static Format detectFormat(Path file) throws IOException {
+        JsonlRecord first;
+        try (java.util.stream.Stream<JsonlRecord> records = JsonlReader.stream(file)) {
+            first = records.findFirst().orElseThrow(() -> new DataFormatException(file, DataFormatException.WHOLE_FILE,
+                    null, "no records", null));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        JsonNode json = first.json();
+        JsonNode question = json.get("question");
+        if (json.has("choices") || (question != null && question.isObject())) {
+            return Format.CHOICE;
+        }
+        if (question != null) {
+            return Format.GSM8K;
+        }
+        if (json.has("prompt")) {
+            return Format.GENERIC;
+        }
+        List<String> fields = new ArrayList<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        throw new DataFormatException(file, first.lineNumber(), null, "cannot tell the question format from the "
+                + "fields " + fields + ": expected \"prompt\" (generic), \"question\" with a \"#### N\" answer "
+                + "(gsm8k) or \"choices\" (multiple choice)", null);
+    }
+
+    /** Loads a question file in the given layout. */
+    public static List<Question> load(Path file, Format format) throws IOException {
+        return switch (format) {
+            case GENERIC -> generic(file);
+            case GSM8K -> gsm8k(file);
+            case CHOICE -> multipleChoice(file);
+        };
+    }
+
     /**
      * GSM8K format: {@code {"question": "...", "answer": "step\nstep\n#### 72"}} with an optional
      * {@code "id"} (string or number).

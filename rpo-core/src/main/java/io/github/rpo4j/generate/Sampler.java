@@ -4,6 +4,7 @@ import io.github.rpo4j.model.KvCache;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tape;
 import io.github.rpo4j.tensor.Tensor;
+import io.github.rpo4j.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -14,6 +15,8 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Batched generation with a key/value cache.
@@ -22,12 +25,35 @@ import org.nd4j.linalg.factory.Nd4j;
  * positions count from each prompt's first real token, so a padded prompt decodes exactly as it
  * would alone. Each distinct prompt is run once and its cache is shared by its samples. Finished
  * samples are dropped from the batch as they end.
+ *
+ * <p>Two things that silently cost accuracy are logged as warnings, each once per sampler: a prompt so long
+ * that {@code maxNewTokens} no longer fits the context (its samples are cut at the context's end), and more
+ * than {@link #TRUNCATION_WARNING_FRACTION} of the samples drawn so far ending at the token limit rather than
+ * at the end token (a completion cut short is usually counted as wrong).
  */
 public final class Sampler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sampler.class);
+
+    /** Above this fraction of samples ending at the token limit (with at least {@value #TRUNCATION_MIN_SAMPLES} drawn), a warning is logged. */
+    public static final double TRUNCATION_WARNING_FRACTION = 0.2;
+    static final int TRUNCATION_MIN_SAMPLES = 8;
 
     private final TransformerLM model;
     private final Function<int[], String> decoder;
     private final Set<Integer> endTokenIds;
+    private boolean warnedContext;
+    private boolean warnedTruncation;
+    private long drawn;
+    private long endedAtLimit;
+
+    /**
+     * A sampler that decodes with {@code tokenizer} and ends a sample at its end token, if it has one, and at
+     * every end id of the model's configuration.
+     */
+    public Sampler(TransformerLM model, Tokenizer tokenizer) {
+        this(model, tokenizer::decode, tokenizer.eosId().orElse(-1));
+    }
 
     /**
      * A sampler that ends a sample at {@code endTokenId} and at every end id of the model's configuration
@@ -90,6 +116,12 @@ public final class Sampler {
             throw new IllegalArgumentException("a prompt of " + longest + " tokens leaves no room in the context of " + context);
         }
         int maxNew = Math.min(settings.maxNewTokens(), context - longest);
+        if (maxNew < settings.maxNewTokens() && !warnedContext) {
+            warnedContext = true;
+            LOG.warn("maxNewTokens {} plus a prompt of {} tokens exceeds the model's context of {}: samples of that "
+                    + "prompt stop after {} tokens; shorten the prompt, lower maxNewTokens or use a model with a longer "
+                    + "context", settings.maxNewTokens(), longest, context, maxNew);
+        }
         int vocab = model.config().vocabSize();
 
         try (Tape.Scope ignored = Tape.noGrad()) {
@@ -218,7 +250,27 @@ public final class Sampler {
                 }
                 out.add(forPrompt);
             }
+            noteTruncation(out, maxNew);
             return out;
+        }
+    }
+
+    /** Counts samples that ended at the token limit and warns once when they become too many. */
+    private void noteTruncation(List<List<Sample>> out, int limit) {
+        for (List<Sample> forPrompt : out) {
+            for (Sample sample : forPrompt) {
+                drawn++;
+                if (sample.finish() == Sample.Finish.MAX_TOKENS) {
+                    endedAtLimit++;
+                }
+            }
+        }
+        if (!warnedTruncation && drawn >= TRUNCATION_MIN_SAMPLES
+                && endedAtLimit > TRUNCATION_WARNING_FRACTION * drawn) {
+            warnedTruncation = true;
+            LOG.warn("{} of {} samples so far ended at the token limit ({} new tokens) without an end token; such "
+                    + "completions are cut short and usually judged wrong: raise maxNewTokens if the context allows",
+                    endedAtLimit, drawn, limit);
         }
     }
 

@@ -120,7 +120,9 @@ public final class IterativeRpo {
                 books.skipped(t, "train");
                 next = ModelDirectory.load(run.model(t)).model();
                 Map<?, ?> stats = run.readJson(run.pairStats(t), Map.class);
-                info.put("train_questions_used", stats.get("questionsUsed"));
+                // Runs written before pair_stats.json was snake_case say questionsUsed.
+                info.put("train_questions_used", stats.containsKey("questions_used") ? stats.get("questions_used")
+                        : stats.get("questionsUsed"));
                 info.put("train_pairs", stats.get("pairs"));
                 Map<?, ?> training = run.readJson(run.training(t), Map.class);
                 info.putAll(castMap(training.get("means")));
@@ -357,8 +359,8 @@ public final class IterativeRpo {
         m.put("skipped_overlong_questions", s.skippedOverlongQuestions);
         m.put("greedy_correct", e.greedyCorrectIds());
         info.forEach(m::putIfAbsent);
-        LOG.info("iteration {}: greedy accuracy {} (maj@{} {})", t, String.format("%.3f", e.greedyAccuracy()), e.k(),
-                String.format("%.3f", e.majorityAccuracy()));
+        LOG.info("iteration {}: greedy accuracy {}{}", t, String.format("%.3f", e.greedyAccuracy()),
+                e.k() > 0 ? String.format(" (maj@%d %.3f)", e.k(), e.majorityAccuracy()) : "");
         books.publishEvaluation(t, m);
         return m;
     }
@@ -430,8 +432,9 @@ public final class IterativeRpo {
         }
 
         /**
-         * Peak learning rate of iteration 1, 2, ...; the last repeats. Overrides the rate in
-         * {@link #training(TrainingSettings)}, whose schedule shape (warm-up, decay) each iteration keeps.
+         * Peak learning rate of iteration 1, 2, ...; the last repeats. Each iteration keeps the schedule shape
+         * (warm-up, decay) of {@link #training(TrainingSettings)}; when both are given, the first rate here must
+         * equal the rate there, or {@link #build()} refuses the contradiction.
          * A falling sequence lets later iterations, which start from a better model, move it less.
          */
         public Builder learningRates(double... lr) {
@@ -533,6 +536,13 @@ public final class IterativeRpo {
             for (double lr : learningRates) {
                 RunBookkeeping.require(lr > 0 && Double.isFinite(lr), "learningRates", "each > 0, got " + lr);
             }
+            if (trainingGiven && learningRates.length > 0 && learningRates[0] != training.learningRate()) {
+                throw new IllegalArgumentException("contradictory settings: learningRates(" + learningRates[0]
+                        + (learningRates.length > 1 ? ", ..." : "") + ") and training(TrainingSettings) with learning "
+                        + "rate " + training.learningRate() + " both set iteration 1's peak learning rate; give it "
+                        + "once: drop learningRates(...) for one rate, or pass training(settings.withLearningRate("
+                        + learningRates[0] + "))");
+            }
             RunBookkeeping.require(rejectedStepEnd == null || !rejectedStepEnd.isEmpty(), "cutRejectedAfterStep",
                     "null or a non-empty step end");
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
@@ -570,12 +580,13 @@ public final class IterativeRpo {
                     + " tokens; every one is longer");
             trainQuestions = train;
             evalQuestions = eval;
+            warnAboutQuestions(context);
         }
 
         private List<Question> withinContext(List<Question> questions, String setting, int context) {
             List<Question> kept = new ArrayList<>();
             for (Question q : questions) {
-                int length = tokenizer.encode(format.prompt(q)).length;
+                int length = promptLength(q, setting);
                 // Generation needs the prompt plus at least one new token inside the context.
                 if (length + 1 <= context) {
                     kept.add(q);
@@ -598,7 +609,9 @@ public final class IterativeRpo {
             c.put("iterations", iterations);
             c.put("samples_per_question", samplesPerQuestion);
             c.put("pairs_per_question", pairsPerQuestion);
-            c.put("max_correct_per_question", maxCorrectPerQuestion);
+            if (method == Method.REST_EM) {
+                c.put("max_correct_per_question", maxCorrectPerQuestion); // the other methods keep every correct sample
+            }
             c.put("temperatures", temperatures);
             c.put("max_new_tokens", maxNewTokens);
             c.put("beta", beta);

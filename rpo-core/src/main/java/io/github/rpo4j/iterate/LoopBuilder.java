@@ -32,6 +32,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     PromptFormat format = PromptFormat.DEFAULT;
     int maxNewTokens = 128;
     TrainingSettings training = TrainingSettings.defaults(1e-5).withBatch(16, 16);
+    /** Whether {@link #training(TrainingSettings)} was called: its rate then counts as set by the caller. */
+    boolean trainingGiven;
     int majorityK = 8;
     double majorityTemperature = 0.8;
     long seed = 0;
@@ -53,16 +55,68 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
             throw new IllegalArgumentException("give the starting model once: either in memory (model(...)) or as a "
                     + "directory (modelDirectory(...))");
         }
-        RunBookkeeping.require(trainQuestions != null && !trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
-        RunBookkeeping.require(evalQuestions != null && !evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
-        RunBookkeeping.require(verifier != null, "verifier", "required");
-        RunBookkeeping.require(runDirectory != null, "runDirectory", "required");
+        RunBookkeeping.requireGiven(trainQuestions, "trainQuestions");
+        RunBookkeeping.require(!trainQuestions.isEmpty(), "trainQuestions", "a non-empty list");
+        RunBookkeeping.requireGiven(evalQuestions, "evalQuestions");
+        RunBookkeeping.require(!evalQuestions.isEmpty(), "evalQuestions", "a non-empty list");
+        RunBookkeeping.requireGiven(verifier, "verifier");
+        RunBookkeeping.requireGiven(runDirectory, "runDirectory");
         RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
         RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
         RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
         Set<String> ids = new HashSet<>();
         for (Question q : trainQuestions) {
             RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
+        }
+    }
+
+    /**
+     * Tokens of a question's formatted prompt.
+     *
+     * @throws IllegalArgumentException if the tokenizer cannot encode it; the message names the setting (training or
+     *                                  evaluation questions), the question id and the fix
+     */
+    int promptLength(Question q, String setting) {
+        try {
+            return tokenizer.encode(format.prompt(q)).length;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + ": question \"" + q.id() + "\": its prompt cannot be encoded "
+                    + "by the model's tokenizer: " + e.getMessage() + "; remove or rewrite the question, or use a "
+                    + "model whose tokenizer covers this text (a character tokenizer built from all training and "
+                    + "evaluation text)", e);
+        }
+    }
+
+    /**
+     * Warnings about settings that run but silently cost accuracy or validity: the longest prompt plus
+     * {@code maxNewTokens} exceeding the context (long completions get cut and judged wrong), and questions
+     * that are both trained and evaluated on (the evaluation then measures memory, not reasoning).
+     */
+    void warnAboutQuestions(int context) {
+        int longest = 0;
+        String longestId = null;
+        for (List<Question> list : List.of(trainQuestions, evalQuestions)) {
+            for (Question q : list) {
+                int length = promptLength(q, list == trainQuestions ? "trainQuestions" : "evalQuestions");
+                if (length > longest) {
+                    longest = length;
+                    longestId = q.id();
+                }
+            }
+        }
+        if (longest + maxNewTokens > context) {
+            org.slf4j.LoggerFactory.getLogger(LoopBuilder.class).warn("maxNewTokens {} plus the longest prompt ({} "
+                    + "tokens, question {}) exceeds the model's context of {}: completions of long prompts are cut "
+                    + "at the context's end and usually judged wrong; lower maxNewTokens to at most {} or use a "
+                    + "model with a longer context", maxNewTokens, longest, longestId, context, context - longest);
+        }
+        Set<String> trainIds = new HashSet<>();
+        trainQuestions.forEach(q -> trainIds.add(q.id()));
+        List<String> shared = evalQuestions.stream().map(Question::id).filter(trainIds::contains).toList();
+        if (!shared.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(LoopBuilder.class).warn("{} evaluation question id(s) are also "
+                    + "training question ids (first: {}); accuracy on questions the model trains on overstates "
+                    + "what it learned: evaluate on held-out questions", shared.size(), shared.get(0));
         }
     }
 
@@ -119,7 +173,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
 
     /** Optimiser and schedule of each iteration's training (a fresh AdamW state every iteration). */
     public B training(TrainingSettings t) {
-        this.training = t;
+        this.training = java.util.Objects.requireNonNull(t, "training");
+        this.trainingGiven = true;
         return self();
     }
 

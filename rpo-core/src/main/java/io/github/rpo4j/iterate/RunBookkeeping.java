@@ -79,6 +79,13 @@ final class RunBookkeeping {
         return out;
     }
 
+    /** Refuses a setting that was never given, naming the builder method that gives it. */
+    static void requireGiven(Object value, String setting) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing setting " + setting + ": call " + setting + "(...) on the builder");
+        }
+    }
+
     static void require(boolean ok, String setting, String expected) {
         if (!ok) {
             throw new IllegalArgumentException("invalid setting " + setting + ": must be " + expected);

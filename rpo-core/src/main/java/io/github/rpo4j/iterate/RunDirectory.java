@@ -52,6 +52,19 @@ public final class RunDirectory {
 
     /** Creates the directory and checks that it can be written, before any work starts. */
     public static RunDirectory prepare(Path root) throws IOException {
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new IOException("the run directory " + root + " exists and is a file, not a directory: choose "
+                    + "another run directory (a new path is created) or move the file away");
+        }
+        for (Path parent = root.toAbsolutePath().getParent(); parent != null; parent = parent.getParent()) {
+            if (Files.exists(parent) && !Files.isDirectory(parent)) {
+                throw new IOException("cannot create the run directory " + root + ": " + parent
+                        + " is a file, not a directory");
+            }
+            if (Files.isDirectory(parent)) {
+                break;
+            }
+        }
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
