@@ -241,7 +241,7 @@ public final class IterativeRpo {
         books.stage(t, "pairs");
         // Every method's pairs are built: the preference methods train on them, and all methods are probed on them.
         PairBuilder.Result pairs = buildPairs(samples);
-        ProbeLogProbs probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
+        ProbeLogProbs probe;
         if (s.method == Method.PREFERENCE || s.method == Method.SFT_ON_CHOSEN) {
             publishPairs(t, pairs, info);
             books.stage(t, "train");
@@ -255,8 +255,12 @@ public final class IterativeRpo {
                         ? ModelDirectory.load(run.model(0)).model() : student;
                 List<PreferenceTrainer.TokenizedPair> prepared =
                         new PreferenceTrainer(reference, s.tokenizer, ts, loss, s.rejectedStepEnd).prepare(pairs.pairs());
+                // The probe's "before" is M_{t-1}'s score, which the reference already is unless it is M0.
+                probe = reference == student ? ProbeLogProbs.fromPrepared(pairs.pairs(), prepared)
+                        : ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
                 report = trainer.trainPrepared(prepared, "iter " + t + " train", stepListener(t));
             } else {
+                probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
                 // RPO without its DPO term: the NLL term alone on the same winners, in the same order and batches.
                 List<SftExample> winners = new ArrayList<>();
                 for (PreferencePair p : pairs.pairs()) {
@@ -266,6 +270,7 @@ public final class IterativeRpo {
                         .train(winners, "iter " + t + " train", stepListener(t));
             }
         } else {
+            probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
             List<SftExample> kept = keptCorrect(t, samples, info);
             if (s.method == Method.REST_EM) {
                 student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time

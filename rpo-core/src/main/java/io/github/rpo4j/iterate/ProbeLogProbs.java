@@ -48,16 +48,39 @@ final class ProbeLogProbs {
     static ProbeLogProbs before(TransformerLM model, Tokenizer tokenizer, List<PreferencePair> pairs,
                                 String rejectedStepEnd) {
         List<PreferencePair> probe = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (PreferencePair p : pairs) {
-            if (probe.size() < MAX_PAIRS && seen.add(p.questionId())) {
-                probe.add(p);
-            }
+        for (int i : probeIndices(pairs)) {
+            probe.add(pairs.get(i));
         }
         // prepare() tokenizes (cutting losers the trainer's way) and scores each pair under the model.
-        List<PreferenceTrainer.TokenizedPair> prepared = new PreferenceTrainer(model, tokenizer,
-                TrainingSettings.defaults(1e-4).withBatch(BATCH, BATCH / 2), PreferenceLoss.dpo(), rejectedStepEnd)
-                .prepare(probe);
+        return of(new PreferenceTrainer(model, tokenizer, TrainingSettings.defaults(1e-4).withBatch(BATCH, BATCH / 2),
+                PreferenceLoss.dpo(), rejectedStepEnd).prepare(probe));
+    }
+
+    /**
+     * The probe taken from pairs the preference trainer has already prepared under the model before training
+     * ({@code prepared.get(i)} is {@code pairs.get(i)}), so that they are not scored twice.
+     */
+    static ProbeLogProbs fromPrepared(List<PreferencePair> pairs, List<PreferenceTrainer.TokenizedPair> prepared) {
+        List<PreferenceTrainer.TokenizedPair> probe = new ArrayList<>();
+        for (int i : probeIndices(pairs)) {
+            probe.add(prepared.get(i));
+        }
+        return of(probe);
+    }
+
+    /** The first pair of each question, at most {@link #MAX_PAIRS}. */
+    private static List<Integer> probeIndices(List<PreferencePair> pairs) {
+        List<Integer> indices = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < pairs.size() && indices.size() < MAX_PAIRS; i++) {
+            if (seen.add(pairs.get(i).questionId())) {
+                indices.add(i);
+            }
+        }
+        return indices;
+    }
+
+    private static ProbeLogProbs of(List<PreferenceTrainer.TokenizedPair> prepared) {
         List<SequenceBatch.Sequence> chosen = new ArrayList<>();
         List<SequenceBatch.Sequence> rejected = new ArrayList<>();
         double c = 0;

@@ -143,9 +143,10 @@ class IterativeRpoTest {
                     "logps/chosen_after", "logps/rejected_before", "logps/rejected_after", "probe_pairs")) {
                 assertTrue(m.get(key) instanceof Number, "metrics lack " + key + ": " + m);
             }
-            // The probe is scored under the same M0 before training, whatever the method.
+            // The probe is scored under the same M0 before training, whatever the method (RPO takes it from its
+            // reference pass, whose batches differ, so float32 rounding may differ in the last bits).
             assertEquals(((Number) a.get("logps/chosen_before")).doubleValue(),
-                    ((Number) m.get("logps/chosen_before")).doubleValue(), 1e-9);
+                    ((Number) m.get("logps/chosen_before")).doubleValue(), 1e-6);
         }
         // Plain NLL on the winners at lr 1e-3 raises their likelihood.
         assertTrue(((Number) b.get("logps/chosen_after")).doubleValue() > ((Number) b.get("logps/chosen_before")).doubleValue());
