@@ -174,8 +174,7 @@ final class AblateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Flags.require(seeds >= 1, "--seeds", ">= 1", seeds);
-        Flags.require(evalSplit.equals("test") || evalSplit.equals("validation"), "--eval-split",
-                "test or validation", evalSplit);
+        EvalSplit.check(evalSplit);
         Flags.require(jobs == null || jobs >= 1, "--jobs", ">= 1", jobs);
         List<String> chosen = methods == null ? METHODS : methods;
         for (String m : chosen) {
@@ -201,10 +200,8 @@ final class AblateCommand implements Callable<Integer> {
         Path m0 = startingModel(task, split, sizes);
         List<Question> pool = split.train().subList(StartingModel.QUICKSTART_POOL_FROM,
                 StartingModel.QUICKSTART_POOL_FROM + sizes.pool());
-        List<Question> evaluated = sweeping || evalSplit.equals("validation")
-                ? StartingModel.quickstartValidation(split).subList(0, Math.min(sizes.test(),
-                StartingModel.QUICKSTART_VALIDATION))
-                : split.test().subList(0, sizes.test());
+        List<Question> evaluated = EvalSplit.questions(sweeping ? EvalSplit.VALIDATION : evalSplit, split);
+        evaluated = evaluated.subList(0, Math.min(sizes.test(), evaluated.size()));
 
         if (singleRun != null) {
             runMethod(RunSpec.decode(singleRun), task, m0, pool, evaluated, sizes);

@@ -129,7 +129,7 @@ final class QuickstartCommand implements Callable<Integer> {
                 extractShipped(m0);
             }
         }
-        List<Question> evaluated = evalSplit.equals("validation") ? StartingModel.quickstartValidation(split) : split.test();
+        List<Question> evaluated = EvalSplit.questions(evalSplit, split);
         IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split,
                         pool != null ? pool : QuickstartRecipe.POOL), evaluated, out.resolve("rpo"), seed)
                 .modelDirectory(m0).progressBar(!noProgress).method(method);
@@ -179,8 +179,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     /** Names the first flag out of range. */
     private void checkFlags(int poolAvailable) {
-        Flags.require(evalSplit.equals("test") || evalSplit.equals("validation"), "--eval-split", "test or validation",
-                evalSplit);
+        EvalSplit.check(evalSplit);
         Flags.require(temperature == null || (temperature >= 0 && Double.isFinite(temperature)), "--temperature",
                 ">= 0", temperature);
         Flags.require(alpha == null || (alpha >= 0 && Double.isFinite(alpha)), "--alpha", ">= 0", alpha);

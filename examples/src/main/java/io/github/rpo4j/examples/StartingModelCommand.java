@@ -70,8 +70,7 @@ final class StartingModelCommand implements Callable<Integer> {
         Flags.require(firstCycle >= 1, "--first-cycle", ">= 1", firstCycle);
         Flags.require(validationSize >= 1 && validationSize <= StartingModel.QUICKSTART_VALIDATION, "--validation",
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION + "]", validationSize);
-        Flags.require(evalSplit.equals("validation") || evalSplit.equals("test"), "--eval-split",
-                "validation or test", evalSplit);
+        EvalSplit.check(evalSplit);
         Flags.require(evalEvery >= 1, "--eval-every", ">= 1", evalEvery);
         StartingModel.Settings defaults = StartingModel.Settings.quickstart();
         StartingModel.Settings settings = cycles == null ? defaults : new StartingModel.Settings(defaults.goldChains(),
@@ -79,8 +78,7 @@ final class StartingModelCommand implements Callable<Integer> {
                 defaults.seed(), defaults.lossOnPrompt(), parseCycles(cycles));
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        List<Question> validation = (evalSplit.equals("test") ? split.test()
-                : StartingModel.quickstartValidation(split)).subList(0, validationSize);
+        List<Question> validation = EvalSplit.questions(evalSplit, split).subList(0, validationSize);
         Evaluator evaluator = Evaluator.numeric(task.verifier());
         int maxNewTokens = task.maxCompletionLength() + 8;
         Files.createDirectories(out);
