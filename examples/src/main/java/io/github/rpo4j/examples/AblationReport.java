@@ -106,8 +106,11 @@ final class AblationReport {
         return series(method, "maj_at_k_accuracy");
     }
 
-    /** The final iteration of a method compared with RPO's final iteration. */
-    record Comparison(int onlyRpoRight, int onlyMethodRight, double mcnemarP, double pairedTP, boolean significant) {
+    /**
+     * A method's final model against a baseline (RPO's final model, or the method's own M0), per question:
+     * {@code onlyBaselineRight} questions only the baseline answers right, {@code onlyMethodRight} only the method.
+     */
+    record Comparison(int onlyBaselineRight, int onlyMethodRight, double mcnemarP, double pairedTP, boolean significant) {
     }
 
     Comparison againstRpo(String method) {
@@ -236,14 +239,14 @@ final class AblationReport {
             m.put("learning_rate", learningRates.get(method));
             Comparison start = againstStart(method);
             Map<String, Object> vsM0 = new LinkedHashMap<>();
-            vsM0.put("only_m0_right", start.onlyRpoRight());
+            vsM0.put("only_m0_right", start.onlyBaselineRight());
             vsM0.put("only_final_right", start.onlyMethodRight());
             vsM0.put("mcnemar_exact_p", start.mcnemarP());
             m.put("vs_m0", vsM0);
             if (!method.equals("RPO") && runs.containsKey("RPO")) {
                 Comparison c = againstRpo(method);
                 Map<String, Object> vs = new LinkedHashMap<>();
-                vs.put("only_rpo_right", c.onlyRpoRight());
+                vs.put("only_rpo_right", c.onlyBaselineRight());
                 vs.put("only_method_right", c.onlyMethodRight());
                 vs.put("mcnemar_exact_p", c.mcnemarP());
                 vs.put("paired_t_p", Double.isNaN(c.pairedTP()) ? null : c.pairedTP());
@@ -302,7 +305,7 @@ final class AblationReport {
             Comparison c = againstStart(method);
             List<AblationStatistics.MeanInterval> g = greedy(method);
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d | %d | %.4f |%n", method,
-                    100 * g.get(0).mean(), 100 * g.get(g.size() - 1).mean(), c.onlyRpoRight(), c.onlyMethodRight(),
+                    100 * g.get(0).mean(), 100 * g.get(g.size() - 1).mean(), c.onlyBaselineRight(), c.onlyMethodRight(),
                     c.mcnemarP()));
         }
         md.append("\n## Diagnostics per iteration (mean over seeds)\n\n");
@@ -335,7 +338,7 @@ final class AblationReport {
                     continue;
                 }
                 Comparison c = againstRpo(method);
-                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.4f | %s | %s |%n", method, c.onlyRpoRight(),
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.4f | %s | %s |%n", method, c.onlyBaselineRight(),
                         c.onlyMethodRight(), c.mcnemarP(), Double.isNaN(c.pairedTP()) ? "-"
                                 : String.format(Locale.ROOT, "%.4f", c.pairedTP()), c.significant() ? "yes" : "no"));
             }
