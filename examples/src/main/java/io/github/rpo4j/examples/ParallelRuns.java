@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -53,7 +54,12 @@ final class ParallelRuns {
     /** Runs every run, at most {@code parallel} at a time; returns when all have finished. */
     void runAll(List<AblateCommand.RunSpec> runs, int parallel) throws IOException, InterruptedException {
         Deque<AblateCommand.RunSpec> waiting = new ArrayDeque<>(runs);
-        Map<AblateCommand.RunSpec, Process> running = new LinkedHashMap<>();
+        // Concurrent: the shutdown hook reads it from its own thread.
+        Map<AblateCommand.RunSpec, Process> running = new ConcurrentHashMap<>();
+        // Interrupted (Ctrl-C, SIGTERM), the ablation stops its children too, so that a rerun does not find them
+        // still writing the runs it resumes.
+        Thread stopChildren = new Thread(() -> running.values().forEach(Process::destroy));
+        Runtime.getRuntime().addShutdownHook(stopChildren);
         Map<AblateCommand.RunSpec, Integer> attempts = new LinkedHashMap<>();
         Set<AblateCommand.RunSpec> finished = new HashSet<>();
         long start = System.nanoTime();
@@ -101,6 +107,11 @@ final class ParallelRuns {
             }
         } finally {
             running.values().forEach(Process::destroy);
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopChildren);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: nothing left to remove
+            }
         }
     }
 
