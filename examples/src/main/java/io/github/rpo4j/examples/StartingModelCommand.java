@@ -60,6 +60,14 @@ final class StartingModelCommand implements Callable<Integer> {
             + "model over the task's alphabet) instead of a freshly initialised one.")
     Path model;
 
+    @Option(names = "--adam-beta2", paramLabel = "B2", defaultValue = "0.999", description = "AdamW's "
+            + "second-moment decay in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
+    double adamBeta2;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0", description = "AdamW's decoupled weight "
+            + "decay on matrices in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
+    double weightDecay;
+
     @Option(names = "--first-cycle", paramLabel = "I", defaultValue = "1", description = "Number of the first cycle "
             + "given; cycle I shuffles with the initialisation seed + I - 1, so continuing a model after its cycle 1 "
             + "with --first-cycle 2 repeats what a run from scratch does (default: ${DEFAULT-VALUE}).")
@@ -72,10 +80,12 @@ final class StartingModelCommand implements Callable<Integer> {
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION + "]", validationSize);
         EvalSplit.check(evalSplit);
         Flags.require(evalEvery >= 1, "--eval-every", ">= 1", evalEvery);
+        Flags.require(adamBeta2 >= 0 && adamBeta2 < 1, "--adam-beta2", "in [0, 1)", adamBeta2);
+        Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
         StartingModel.Settings defaults = StartingModel.Settings.quickstart();
-        StartingModel.Settings settings = cycles == null ? defaults : new StartingModel.Settings(defaults.goldChains(),
-                defaults.batch(), defaults.layers(), defaults.width(), defaults.heads(), defaults.context(),
-                defaults.seed(), defaults.lossOnPrompt(), parseCycles(cycles));
+        StartingModel.Settings settings = (cycles == null ? defaults
+                : defaults.withSeedAndCycles(defaults.seed(), parseCycles(cycles)))
+                .withAdamW(defaults.adamW().withBeta2(adamBeta2).withWeightDecay(weightDecay));
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         List<Question> validation = EvalSplit.questions(evalSplit, split).subList(0, validationSize);
@@ -95,9 +105,8 @@ final class StartingModelCommand implements Callable<Integer> {
         int[] stepsBefore = {0};
         for (int i = 0; i < settings.cycles().size(); i++) {
             int cycle = firstCycle + i;
-            StartingModel.Settings one = new StartingModel.Settings(settings.goldChains(), settings.batch(),
-                    settings.layers(), settings.width(), settings.heads(), settings.context(), settings.seed() + cycle - 1,
-                    settings.lossOnPrompt(), List.of(settings.cycles().get(i)));
+            StartingModel.Settings one = settings.withSeedAndCycles(settings.seed() + cycle - 1,
+                    List.of(settings.cycles().get(i)));
             double[] lastLoss = {Double.NaN};
             int[] lastStep = {0};
             StartingModel.train(trained, split.train(), one, (step, metrics) -> {

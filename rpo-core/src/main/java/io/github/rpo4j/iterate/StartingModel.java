@@ -4,6 +4,7 @@ import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.optim.AdamW;
 import io.github.rpo4j.text.CharTokenizer;
 import io.github.rpo4j.train.SftExample;
 import io.github.rpo4j.train.SftTrainer;
@@ -11,6 +12,7 @@ import io.github.rpo4j.train.TrainingLoop;
 import io.github.rpo4j.train.TrainingSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -49,15 +51,24 @@ public final class StartingModel {
      * @param lossOnPrompt train on the question text as well as the chain (plain language modelling of the whole
      *                     sequence): a model this small learns to read the numbers out of the question much sooner
      * @param cycles       the learning-rate cycles, run one after another
+     * @param adamW        the optimiser's settings in every cycle
      */
     public record Settings(int goldChains, int batch, int layers, int width, int heads, int context, long seed,
-                           boolean lossOnPrompt, List<Cycle> cycles) {
+                           boolean lossOnPrompt, List<Cycle> cycles, AdamW.Settings adamW) {
 
         public Settings {
             cycles = List.copyOf(cycles);
             if (cycles.isEmpty()) {
                 throw new IllegalArgumentException("M0's SFT needs at least one cycle");
             }
+            Objects.requireNonNull(adamW, "adamW");
+        }
+
+        /** Settings with the training defaults' AdamW (betas 0.9 and 0.999, no weight decay). */
+        public Settings(int goldChains, int batch, int layers, int width, int heads, int context, long seed,
+                        boolean lossOnPrompt, List<Cycle> cycles) {
+            this(goldChains, batch, layers, width, heads, context, seed, lossOnPrompt, cycles,
+                    TrainingSettings.defaults(1e-3).adamW());
         }
 
         /**
@@ -75,14 +86,26 @@ public final class StartingModel {
         /** These settings with only the first {@code n} cycles. */
         public Settings firstCycles(int n) {
             return new Settings(goldChains, batch, layers, width, heads, context, seed, lossOnPrompt,
-                    cycles.subList(0, n));
+                    cycles.subList(0, n), adamW);
+        }
+
+        /** These settings with another seed and cycle list (one cycle of a longer schedule, say). */
+        public Settings withSeedAndCycles(long newSeed, List<Cycle> newCycles) {
+            return new Settings(goldChains, batch, layers, width, heads, context, newSeed, lossOnPrompt, newCycles,
+                    adamW);
+        }
+
+        /** These settings with other optimiser settings. */
+        public Settings withAdamW(AdamW.Settings newAdamW) {
+            return new Settings(goldChains, batch, layers, width, heads, context, seed, lossOnPrompt, cycles,
+                    newAdamW);
         }
 
         /** The SFT settings of cycle {@code i} (from 0). */
         public TrainingSettings training(int i) {
             Cycle c = cycles.get(i);
             return TrainingSettings.defaults(c.lr()).withEpochs(c.epochs()).withBatch(batch, batch)
-                    .withSchedule(c.warmup(), 0.1).withSeed(seed + i).withMaxSteps(c.stopAfter());
+                    .withSchedule(c.warmup(), 0.1).withSeed(seed + i).withMaxSteps(c.stopAfter()).withAdamW(adamW);
         }
     }
 

@@ -36,6 +36,11 @@ public final class AdamW {
         public Settings withWeightDecay(double wd) {
             return new Settings(beta1, beta2, eps, wd);
         }
+
+        /** These settings with another second-moment decay (0.95 is common for transformers, e.g. nanoGPT). */
+        public Settings withBeta2(double b2) {
+            return new Settings(beta1, b2, eps, weightDecay);
+        }
     }
 
     private final Map<String, Tensor> params;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.optim.AdamW;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,22 @@ class StartingModelTest {
         assertEquals(3, s.training(0).seed());
         assertEquals(4, s.training(1).seed());
         assertEquals(1, s.firstCycles(1).cycles().size());
+    }
+
+    @Test
+    void optimiserSettingsReachEveryCycleAndSurviveTheWithers() {
+        StartingModel.Settings s = StartingModel.Settings.quickstart();
+        // The shipped M0 was trained with the training defaults: betas 0.9 / 0.999, no weight decay.
+        assertEquals(0.999, s.training(1).adamW().beta2(), 0);
+        assertEquals(0, s.training(1).adamW().weightDecay(), 0);
+        AdamW.Settings nanoGpt = s.adamW().withBeta2(0.95).withWeightDecay(0.1);
+        StartingModel.Settings changed = s.withAdamW(nanoGpt).withSeedAndCycles(9,
+                List.of(new StartingModel.Cycle(16, 2e-3, 50, 0)));
+        assertEquals(nanoGpt, changed.training(0).adamW());
+        assertEquals(9, changed.training(0).seed());
+        assertEquals(50, changed.training(0).warmupSteps());
+        assertEquals(nanoGpt, changed.firstCycles(1).adamW());
+        assertThrows(IllegalArgumentException.class, () -> nanoGpt.withBeta2(1.0));
     }
 
     @Test
