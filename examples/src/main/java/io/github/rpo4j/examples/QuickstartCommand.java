@@ -46,6 +46,14 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--from-scratch", description = "Train M0 by SFT instead of using the shipped one.")
     boolean fromScratch;
 
+    @Option(names = "--model", paramLabel = "DIR", description = "Start from this M0 (a model directory, e.g. one "
+            + "made by `starting-model`) instead of the shipped one.")
+    Path model;
+
+    @Option(names = "--pool-from", paramLabel = "F", description = "First training-side problem of the pool; keep "
+            + "the pool apart from M0's gold chains (default: " + StartingModel.QUICKSTART_POOL_FROM + ").")
+    Integer poolFrom;
+
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
@@ -118,11 +126,20 @@ final class QuickstartCommand implements Callable<Integer> {
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         StartingModel.Settings m0Settings = StartingModel.Settings.quickstart();
-        checkFlags(StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM); // before anything is written
+        int firstPoolProblem = poolFrom != null ? poolFrom : StartingModel.QUICKSTART_POOL_FROM;
+        Flags.require(firstPoolProblem >= 0 && firstPoolProblem < StartingModel.QUICKSTART_VALIDATION_FROM, "--pool-from",
+                "in [0, " + (StartingModel.QUICKSTART_VALIDATION_FROM - 1) + "]", firstPoolProblem);
+        if (fromScratch && model != null) {
+            throw new IllegalArgumentException("--model and --from-scratch exclude each other");
+        }
+        checkFlags(StartingModel.QUICKSTART_VALIDATION_FROM - firstPoolProblem); // before anything is written
         Files.createDirectories(out);
         Path m0 = out.resolve("m0");
         if (!ModelDirectory.isComplete(m0)) {
-            if (fromScratch) {
+            if (model != null) {
+                ModelDirectory.Loaded loaded = ModelDirectory.load(model);
+                ModelDirectory.save(m0, loaded.model(), loaded.tokenizer());
+            } else if (fromScratch) {
                 StartingModel.Made made = StartingModel.train(task, split.train(), m0Settings, (s, m) -> { });
                 ModelDirectory.save(m0, made.model(), made.tokenizer());
             } else {
@@ -130,7 +147,7 @@ final class QuickstartCommand implements Callable<Integer> {
             }
         }
         List<Question> evaluated = EvalSplit.questions(evalSplit, split);
-        IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split,
+        IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split, firstPoolProblem,
                         pool != null ? pool : QuickstartRecipe.POOL), evaluated, out.resolve("rpo"), seed)
                 .modelDirectory(m0).progressBar(!noProgress).method(method);
         if (samples != null) {

@@ -60,6 +60,11 @@ final class StartingModelCommand implements Callable<Integer> {
             + "model over the task's alphabet) instead of a freshly initialised one.")
     Path model;
 
+    @Option(names = "--gold-chains", paramLabel = "N", defaultValue = "4000", description = "SFT on the gold chains "
+            + "of the first N training-side problems (default: ${DEFAULT-VALUE}, the shipped M0's; a loop's pool must "
+            + "then start at N or later, `quickstart --pool-from`).")
+    int goldChains;
+
     @Option(names = "--adam-beta2", paramLabel = "B2", defaultValue = "0.999", description = "AdamW's "
             + "second-moment decay in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
     double adamBeta2;
@@ -82,10 +87,13 @@ final class StartingModelCommand implements Callable<Integer> {
         Flags.require(evalEvery >= 1, "--eval-every", ">= 1", evalEvery);
         Flags.require(adamBeta2 >= 0 && adamBeta2 < 1, "--adam-beta2", "in [0, 1)", adamBeta2);
         Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
+        Flags.require(goldChains >= 1 && goldChains <= StartingModel.QUICKSTART_VALIDATION_FROM, "--gold-chains",
+                "in [1, " + StartingModel.QUICKSTART_VALIDATION_FROM + "]", goldChains);
         StartingModel.Settings defaults = StartingModel.Settings.quickstart();
         StartingModel.Settings settings = (cycles == null ? defaults
                 : defaults.withSeedAndCycles(defaults.seed(), parseCycles(cycles)))
-                .withAdamW(defaults.adamW().withBeta2(adamBeta2).withWeightDecay(weightDecay));
+                .withAdamW(defaults.adamW().withBeta2(adamBeta2).withWeightDecay(weightDecay))
+                .withGoldChains(goldChains);
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         List<Question> validation = EvalSplit.questions(evalSplit, split).subList(0, validationSize);

@@ -105,11 +105,23 @@ public final class QuickstartRecipe {
      * ({@link StartingModel#QUICKSTART_POOL_FROM}).
      */
     public static List<Question> pool(SyntheticArithmeticTask.Split split, int size) {
-        int available = StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM;
-        if (size < 1 || size > available) {
-            throw new IllegalArgumentException("pool size must be in [1, " + available + "], got " + size);
+        return pool(split, StartingModel.QUICKSTART_POOL_FROM, size);
+    }
+
+    /**
+     * A pool of {@code size} training-side problems from index {@code from}, before the validation problems. The
+     * caller keeps it apart from M0's gold chains (the first {@link StartingModel.Settings#goldChains()}).
+     */
+    public static List<Question> pool(SyntheticArithmeticTask.Split split, int from, int size) {
+        int end = StartingModel.QUICKSTART_VALIDATION_FROM;
+        if (from < 0 || from >= end) {
+            throw new IllegalArgumentException("pool start must be in [0, " + (end - 1) + "], got " + from);
         }
-        return split.train().subList(StartingModel.QUICKSTART_POOL_FROM, StartingModel.QUICKSTART_POOL_FROM + size);
+        if (size < 1 || size > end - from) {
+            throw new IllegalArgumentException("pool size must be in [1, " + (end - from) + "] for a pool from "
+                    + from + ", got " + size);
+        }
+        return split.train().subList(from, from + size);
     }
 
     /** The loop with the quickstart's settings, the pool and the evaluation set given; the caller adds M0. */

@@ -95,6 +95,11 @@ public final class StartingModel {
                     adamW);
         }
 
+        /** These settings with SFT on the gold chains of the first {@code n} training-side problems. */
+        public Settings withGoldChains(int n) {
+            return new Settings(n, batch, layers, width, heads, context, seed, lossOnPrompt, cycles, adamW);
+        }
+
         /** These settings with other optimiser settings. */
         public Settings withAdamW(AdamW.Settings newAdamW) {
             return new Settings(goldChains, batch, layers, width, heads, context, seed, lossOnPrompt, cycles,
