@@ -1,6 +1,7 @@
 package io.github.rpo4j.examples;
 
 import io.github.rpo4j.data.Question;
+import io.github.rpo4j.data.SyntheticArithmeticConfig;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.iterate.Method;
 import io.github.rpo4j.losses.NllNormalization;
@@ -53,6 +54,11 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--pool-from", paramLabel = "F", description = "First training-side problem of the pool; keep "
             + "the pool apart from M0's gold chains (default: " + StartingModel.QUICKSTART_POOL_FROM + ").")
     Integer poolFrom;
+
+    @Option(names = "--start-range", paramLabel = "MIN:MAX", description = "Pool, validation and test problems "
+            + "start from an amount in MIN..MAX instead of 10..99 (M0's gold chains): problems unlike M0's, of which "
+            + "only the answers are used (default: M0's range).")
+    String startRange;
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
@@ -123,7 +129,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask(taskConfig());
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
         StartingModel.Settings m0Settings = StartingModel.Settings.quickstart();
         int firstPoolProblem = poolFrom != null ? poolFrom : StartingModel.QUICKSTART_POOL_FROM;
@@ -140,7 +146,9 @@ final class QuickstartCommand implements Callable<Integer> {
                 ModelDirectory.Loaded loaded = ModelDirectory.load(model);
                 ModelDirectory.save(m0, loaded.model(), loaded.tokenizer());
             } else if (fromScratch) {
-                StartingModel.Made made = StartingModel.train(task, split.train(), m0Settings, (s, m) -> { });
+                SyntheticArithmeticTask m0Task = new SyntheticArithmeticTask();
+                StartingModel.Made made = StartingModel.train(m0Task, StartingModel.quickstartSplit(m0Task).train(),
+                        m0Settings, (s, m) -> { });
                 ModelDirectory.save(m0, made.model(), made.tokenizer());
             } else {
                 extractShipped(m0);
@@ -192,6 +200,26 @@ final class QuickstartCommand implements Callable<Integer> {
         printTable(result);
         System.out.println("metrics: " + result.runDirectory().resolve("metrics.jsonl"));
         return 0;
+    }
+
+    /** The task of the pool and the evaluated problems: M0's, or with the starting amounts of --start-range. */
+    private SyntheticArithmeticConfig taskConfig() {
+        SyntheticArithmeticConfig defaults = SyntheticArithmeticConfig.defaults();
+        if (startRange == null) {
+            return defaults;
+        }
+        String[] parts = startRange.split(":", -1);
+        try {
+            if (parts.length != 2) {
+                throw new NumberFormatException();
+            }
+            return defaults.toBuilder().start(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()))
+                    .build();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--start-range: expected MIN:MAX, got '" + startRange + "'");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--start-range " + startRange + ": " + e.getMessage());
+        }
     }
 
     /** Names the first flag out of range. */
