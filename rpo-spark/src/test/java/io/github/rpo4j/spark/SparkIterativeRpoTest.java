@@ -2,12 +2,17 @@ package io.github.rpo4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.rpo4j.generate.SamplingBackend;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.iterate.RunDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.iterate.RunResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +50,63 @@ class SparkIterativeRpoTest {
         List<JsonNode> actual = metricsWithoutSeconds(b.metrics());
         assertEquals(expected, actual);
         assertTrue(expected.get(2).has("test_accuracy") && expected.get(2).has("maj_at_k_accuracy"));
+    }
+
+    /**
+     * A driver that stops, as a killed one would, in its {@code call}-th use of the backend (counting from 1) after
+     * receiving {@code chunks} chunks' samples.
+     */
+    private static SamplingBackend stoppingIn(SamplingBackend backend, int call, int chunks) {
+        return new SamplingBackend() {
+            private int calls;
+
+            @Override
+            public void generate(TransformerLM model, Tokenizer tokenizer, List<SamplingRequest> requests,
+                                 ResultConsumer consumer) throws IOException {
+                calls++;
+                int[] received = new int[1];
+                backend.generate(model, tokenizer, requests, (index, samples) -> {
+                    if (calls == call && received[0] == chunks) {
+                        throw new DriverStopped();
+                    }
+                    received[0]++;
+                    consumer.accept(index, samples);
+                });
+            }
+
+            @Override
+            public String describe() {
+                return backend.describe() + ", stopping in call " + call + " after " + chunks + " chunks";
+            }
+        };
+    }
+
+    private static final class DriverStopped extends RuntimeException {
+        DriverStopped() {
+            super("driver stopped");
+        }
+    }
+
+    @Test
+    void aDriverStoppedMidSamplingResumesOnSparkToTheLocalRunsResult() throws IOException {
+        TinySetup.run(tmp.resolve("local")).build().run();
+        Path dir = tmp.resolve("resumed");
+        SparkSampling spark = SparkSampling.on(LocalSpark.context()).tasksPerWave(2);
+        // The backend's first call evaluates M0; the second samples iteration 1: 3 chunks of 2 questions, and the driver
+        // stops after the first wave's 2 chunks.
+        assertThrows(DriverStopped.class,
+                () -> TinySetup.run(dir).samplingBackend(stoppingIn(spark, 2, 2)).build().run());
+        RunDirectory b = new RunDirectory(dir);
+        assertTrue(Files.exists(b.partialSamples(1)) && Files.notExists(b.samples(1)));
+        assertEquals(2 * 2 * 4, Files.readAllLines(b.partialSamples(1)).size(), "two chunks' samples kept");
+
+        TinySetup.run(dir).samplingBackend(spark).build().run();
+        RunDirectory a = new RunDirectory(tmp.resolve("local"));
+        for (int t = 1; t <= 2; t++) {
+            assertSameBytes(a.samples(t), b.samples(t));
+            assertSameBytes(a.pairs(t), b.pairs(t));
+        }
+        assertEquals(metricsWithoutSeconds(a.metrics()), metricsWithoutSeconds(b.metrics()));
     }
 
     private static void assertSameBytes(Path expected, Path actual) throws IOException {
