@@ -4,10 +4,13 @@ import io.github.rpo4j.data.NumericAnswerExtractor;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
-import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingBackend;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.Tokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,33 +52,57 @@ public final class Evaluator {
      */
     public Evaluation evaluate(TransformerLM model, Tokenizer tokenizer, List<Question> questions, int maxNewTokens,
                                int k, double temperature, long seed) {
-        Sampler sampler = new Sampler(model, tokenizer::decode, tokenizer.eosId().orElse(-1));
-        boolean[] greedy = new boolean[questions.size()];
-        int greedyCorrect = 0;
-        int majorityCorrect = 0;
+        return evaluate(SamplingBackend.local(), model, tokenizer, questions, maxNewTokens, k, temperature, seed);
+    }
+
+    /**
+     * As {@link #evaluate(TransformerLM, Tokenizer, List, int, int, double, long)}, drawing the samples through
+     * {@code backend}; every backend gives the same evaluation. Per chunk of questions there is one greedy request
+     * and, with k &gt; 0, one sampling request seeded by the chunk's first question index.
+     */
+    public Evaluation evaluate(SamplingBackend backend, TransformerLM model, Tokenizer tokenizer,
+                               List<Question> questions, int maxNewTokens, int k, double temperature, long seed) {
+        List<SamplingRequest> requests = new ArrayList<>();
+        List<Integer> requestFrom = new ArrayList<>(); // the first question of each request's chunk
+        List<Boolean> requestIsGreedy = new ArrayList<>();
         for (int from = 0; from < questions.size(); from += batchQuestions) {
             List<Question> chunk = questions.subList(from, Math.min(questions.size(), from + batchQuestions));
             List<int[]> prompts = new ArrayList<>();
             for (Question q : chunk) {
                 prompts.add(tokenizer.encode(format.prompt(q)));
             }
-            List<List<Sample>> g = sampler.generate(prompts, 1, SamplingSettings.greedy(maxNewTokens));
-            for (int i = 0; i < chunk.size(); i++) {
-                greedy[from + i] = verifier.isCorrect(chunk.get(i), g.get(i).get(0).text());
-                greedyCorrect += greedy[from + i] ? 1 : 0;
-            }
+            requests.add(new SamplingRequest(prompts, 1, SamplingSettings.greedy(maxNewTokens)));
+            requestFrom.add(from);
+            requestIsGreedy.add(true);
             if (k > 0) {
-                List<List<Sample>> s = sampler.generate(prompts, k,
-                        SamplingSettings.sampling(temperature, maxNewTokens, seed + from));
-                for (int i = 0; i < chunk.size(); i++) {
-                    Optional<String> vote = majority(s.get(i));
-                    if (vote.isPresent() && verifier.isCorrect(chunk.get(i), "The answer is " + vote.get() + ".")) {
-                        majorityCorrect++;
-                    }
-                }
+                requests.add(new SamplingRequest(prompts, k,
+                        SamplingSettings.sampling(temperature, maxNewTokens, seed + from)));
+                requestFrom.add(from);
+                requestIsGreedy.add(false);
             }
         }
-        return new Evaluation(questions.size(), greedyCorrect, majorityCorrect, k, greedy);
+        boolean[] greedy = new boolean[questions.size()];
+        int[] correct = new int[2]; // greedy, majority
+        try {
+            backend.generate(model, tokenizer, requests, (index, drawn) -> {
+                int from = requestFrom.get(index);
+                for (int i = 0; i < drawn.size(); i++) {
+                    Question q = questions.get(from + i);
+                    if (requestIsGreedy.get(index)) {
+                        greedy[from + i] = verifier.isCorrect(q, drawn.get(i).get(0).text());
+                        correct[0] += greedy[from + i] ? 1 : 0;
+                    } else {
+                        Optional<String> vote = majority(drawn.get(i));
+                        if (vote.isPresent() && verifier.isCorrect(q, "The answer is " + vote.get() + ".")) {
+                            correct[1]++;
+                        }
+                    }
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("evaluation sampling failed: " + e.getMessage(), e);
+        }
+        return new Evaluation(questions.size(), correct[0], correct[1], k, greedy);
     }
 
     private Optional<String> majority(List<Sample> samples) {

@@ -8,8 +8,7 @@ import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.ScoredSample;
 import io.github.rpo4j.data.StepChecker;
-import io.github.rpo4j.generate.Sample;
-import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.losses.PreferenceLoss;
@@ -160,7 +159,20 @@ public final class IterativeRpo {
             }
         }
         double temperature = s.temperatureFor(t);
-        Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        List<List<Question>> chunks = new ArrayList<>();
+        List<SamplingRequest> requests = new ArrayList<>();
+        for (int from = 0; from < todo.size(); from += s.sampleChunkQuestions) {
+            List<Question> chunk = todo.subList(from, Math.min(todo.size(), from + s.sampleChunkQuestions));
+            List<int[]> prompts = new ArrayList<>();
+            for (Question q : chunk) {
+                prompts.add(s.tokenizer.encode(s.format.prompt(q)));
+            }
+            // The seed depends on the questions, not on how far an earlier attempt got: resumes reproduce.
+            long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+            chunks.add(chunk);
+            requests.add(new SamplingRequest(prompts, s.samplesPerQuestion,
+                    new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed)));
+        }
         try (JsonlWriter out = JsonlWriter.appending(run.partialSamples(t));
              ProgressBar bar = s.progressBar ? new ProgressBarBuilder().setTaskName("iter " + t + " sample")
                      .setInitialMax(s.trainQuestions.size()).setStyle(ProgressBarStyle.ASCII)
@@ -168,16 +180,9 @@ public final class IterativeRpo {
             if (bar != null) {
                 bar.stepTo(finished.size());
             }
-            for (int from = 0; from < todo.size(); from += s.sampleChunkQuestions) {
-                List<Question> chunk = todo.subList(from, Math.min(todo.size(), from + s.sampleChunkQuestions));
-                List<int[]> prompts = new ArrayList<>();
-                for (Question q : chunk) {
-                    prompts.add(s.tokenizer.encode(s.format.prompt(q)));
-                }
-                // The seed depends on the questions, not on how far an earlier attempt got: resumes reproduce.
-                long seed = Objects.hash(s.seed, t, chunk.get(0).id());
-                List<List<Sample>> drawn = sampler.generate(prompts, s.samplesPerQuestion,
-                        new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed));
+            // Each chunk is written and flushed whole as its samples arrive, wherever the backend drew them.
+            s.samplingBackend.generate(model, s.tokenizer, requests, (index, drawn) -> {
+                List<Question> chunk = chunks.get(index);
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
                         out.write(ScoredSample.score(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
@@ -187,7 +192,7 @@ public final class IterativeRpo {
                 if (bar != null) {
                     bar.stepBy(chunk.size());
                 }
-            }
+            });
         }
         // Order the samples as the questions are ordered, then publish the stage's output.
         Map<String, List<ScoredSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);

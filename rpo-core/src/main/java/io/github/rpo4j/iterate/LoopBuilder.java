@@ -4,6 +4,7 @@ import io.github.rpo4j.data.AnswerExtractor;
 import io.github.rpo4j.data.NumericAnswerExtractor;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifier;
+import io.github.rpo4j.generate.SamplingBackend;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.TrainingSettings;
@@ -41,6 +42,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     boolean progressBar = true;
     int sampleChunkQuestions = 32;
     int evalChunkQuestions = 64;
+    SamplingBackend samplingBackend = SamplingBackend.local();
     final List<IterationListener> listeners = new ArrayList<>();
 
     LoopBuilder() {
@@ -123,7 +125,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     /** Greedy and majority-vote accuracy of {@code m} on the evaluation questions, seeded per iteration. */
     Evaluation evaluateFirstTurn(TransformerLM m, int iteration) {
         return new Evaluator(verifier, extractor::extract, format, evalChunkQuestions)
-                .evaluate(m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
+                .evaluate(samplingBackend, m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
                         seed + 1000L * iteration);
     }
 
@@ -203,6 +205,16 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     /** Questions sampled together in one batch (and written to disk together). */
     public B sampleChunkQuestions(int n) {
         this.sampleChunkQuestions = n;
+        return self();
+    }
+
+    /**
+     * Where sampling and evaluation draw their samples (default {@link SamplingBackend#local()}, this JVM); rpo-spark's
+     * {@code SparkSampling.on(sparkContext)} draws them on a Spark cluster with the same results. Training stays in
+     * this JVM.
+     */
+    public B samplingBackend(SamplingBackend backend) {
+        this.samplingBackend = java.util.Objects.requireNonNull(backend, "backend");
         return self();
     }
 
