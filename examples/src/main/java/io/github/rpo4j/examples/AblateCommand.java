@@ -403,7 +403,7 @@ final class AblateCommand implements Callable<Integer> {
                         .includeGoldChain(quick);
                 switch (run.method()) {
                     case "RPO" -> b.method(Method.PREFERENCE);
-                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0);
+                    case "DPO" -> b.method(Method.PREFERENCE).nllWeight(0.0);
                     case "SFT_CHOSEN" -> b.method(Method.SFT_ON_CHOSEN);
                     case "SFT_CORRECT" -> b.method(Method.SFT_ON_CORRECT);
                     case "REST_EM" -> b.method(Method.REST_EM);

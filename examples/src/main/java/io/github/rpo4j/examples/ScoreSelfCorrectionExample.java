@@ -38,7 +38,7 @@ public final class ScoreSelfCorrectionExample {
                 .verifier(task.verifier())
                 .stages(1, 2)
                 .samplesPerQuestion(4)
-                .beta1(0.01).beta2(0.1).alpha(10)
+                .beta1(0.01).beta2(0.1).progressBonus(10)
                 .temperature(0.8)
                 .maxNewTokens(task.maxCompletionLength() + 8)
                 .training(QuickstartRecipe.training())

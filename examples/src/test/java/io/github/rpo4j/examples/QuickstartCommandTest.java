@@ -19,7 +19,7 @@ class QuickstartCommandTest {
     void flagsOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--samples", "0"},
-                {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--alpha", "-1"},
+                {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--nll-weight", "-1"},
                 {"--beta", "0"}, {"--pool", "1001"}, {"--eval-split", "train"}, {"--temperature", "-1"}, {"--iterations", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();

@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  *           with KL weight beta1, and a KL weight beta2 (strong) keeping the first attempt close to M0
  *           (its reward is 0, so only the KL moves it);</li>
  *       <li>Stage II (the rest): REINFORCE on both attempts, the first with reward r1, the second with the
- *           progress-shaped reward r2 + alpha (r2 - r1); KL weight beta1 on both.</li>
+ *           progress-shaped reward r2 + progressBonus (r2 - r1) (the paper's alpha); KL weight beta1 on both.</li>
  *     </ul>
  *       Each attempt is credited with its own reward only, not with the later attempt's: crediting the
- *       first attempt with r2 + alpha (r2 - r1) would penalise a correct first answer by alpha. The KL
+ *       first attempt with r2 + progressBonus (r2 - r1) would penalise a correct first answer. The KL
  *       estimate log pi - log rho is subtracted from the reward ({@link ReinforceLoss.KlMode#REWARD_PENALTY}),
  *       the form whose gradient pulls the policy towards the reference;</li>
  *   <li>evaluate M_k: turn-1 greedy and majority-vote accuracy, Acc@t1, Acc@t2, delta(t1, t2) and the
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * The run directory has {@link IterativeRpo}'s layout; iter-k/samples.jsonl holds the rollouts
  * ({@link ScoreRollout}). A rerun resumes after the last completed stage.
  */
-public final class Score {
+public final class Score implements MethodStrategy<List<ScoreRollout>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Score.class);
 
@@ -57,13 +57,15 @@ public final class Score {
 
     private final Builder s;
     private final RunDirectory run;
+    private final RunLoop<List<ScoreRollout>> loop;
     private final RunBookkeeping books;
     private final MultiTurnPrompt prompts;
 
     private Score(Builder s, RunDirectory run) {
         this.s = s;
         this.run = run;
-        this.books = new RunBookkeeping(run, s.listeners, LOG);
+        this.loop = new RunLoop<>(s, this, run);
+        this.books = loop.books();
         this.prompts = new MultiTurnPrompt(s.format, s.instruction, s.tokenizer, s.model.config().contextLength(),
                 s.maxNewTokens);
     }
@@ -79,44 +81,37 @@ public final class Score {
 
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
     public RunResult run() throws IOException {
-        long runStart = System.nanoTime();
-        run.writeJson(run.config(), s.describe());
-        List<Map<String, Object>> all = new ArrayList<>();
-        if (!ModelDirectory.isComplete(run.model(0))) {
-            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
+        return loop.run();
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        return s.describe();
+    }
+
+    @Override
+    public int iterations() {
+        return s.stageOneIterations + s.stageTwoIterations;
+    }
+
+    @Override
+    public List<String> reportedKeys() {
+        return List.of("sample_accuracy", "samples");
+    }
+
+    @Override
+    public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
+        Map<?, ?> training = run.readJson(run.training(t), Map.class);
+        if (training.get("means") instanceof Map<?, ?> means) {
+            means.forEach((k, v) -> info.put(String.valueOf(k), v));
         }
-        all.add(evaluateStage(0, s.model, new LinkedHashMap<>(), runStart));
-        TransformerLM current = s.model;
-        int iterations = s.stageOneIterations + s.stageTwoIterations;
-        for (int t = 1; t <= iterations; t++) {
-            long iterStart = System.nanoTime();
-            if (books.iterationDone(t)) {
-                books.skipped(t, "iteration");
-                all.add(books.readMetrics(t));
-                current = null;
-                continue;
-            }
-            if (current == null) {
-                current = ModelDirectory.load(run.model(t - 1)).model();
-            }
-            Map<String, Object> info = new LinkedHashMap<>();
-            info.put("stage", stageOf(t));
-            List<ScoreRollout> rollouts = sampleStage(t, current, info);
-            if (ModelDirectory.isComplete(run.model(t))) {
-                books.skipped(t, "train");
-                current = ModelDirectory.load(run.model(t)).model();
-            } else {
-                trainStage(t, current, rollouts, info);
-            }
-            all.add(evaluateStage(t, current, info, iterStart));
-        }
-        books.writePlot(all);
-        return new RunResult(all, run.model(iterations), run.root());
     }
 
     // ------------------------------------------------------------------ sampling
 
-    private List<ScoreRollout> sampleStage(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+    @Override
+    public List<ScoreRollout> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+        info.put("stage", stageOf(t));
         List<ScoreRollout> rollouts;
         if (Files.exists(run.samples(t))) {
             books.skipped(t, "sample");
@@ -184,7 +179,7 @@ public final class Score {
         if (stage == 1) {
             return List.of(new ReinforceLoss(s.beta2, true, 0, mode), new ReinforceLoss(s.beta1, true, 0, mode));
         }
-        return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.alpha, mode));
+        return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.progressBonus, mode));
     }
 
     /** Rollouts as the trainer takes them: stage I gives the first attempt no reward of its own. */
@@ -200,7 +195,8 @@ public final class Score {
         return out;
     }
 
-    private void trainStage(int t, TransformerLM model, List<ScoreRollout> rollouts, Map<String, Object> info)
+    @Override
+    public TransformerLM train(int t, TransformerLM model, List<ScoreRollout> rollouts, Map<String, Object> info)
             throws IOException {
         int stage = stageOf(t);
         books.stage(t, "reference");
@@ -221,32 +217,24 @@ public final class Score {
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
         ModelDirectory.save(run.model(t), model, s.tokenizer);
+        return model;
     }
 
     // ------------------------------------------------------------------ evaluation
 
-    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
-            throws IOException {
-        if (Files.exists(run.evaluation(t))) {
-            books.skipped(t, "evaluate");
-            return books.readMetrics(t);
-        }
-        books.stage(t, "evaluate");
-        Evaluation first = s.evaluateFirstTurn(model, t);
+    @Override
+    public Map<String, Object> evaluate(int t, TransformerLM model) {
         SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
                 s.evalQuestions, 2, s.verifier, s.extractor, s.evalChunkQuestions);
-        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
-        m.putAll(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
-        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
-        m.put("samples", info.getOrDefault("samples", null));
-        m.put("seconds", (System.nanoTime() - start) / 1e9);
-        m.put("greedy_correct", first.greedyCorrectIds());
+        Map<String, Object> m = new LinkedHashMap<>(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
         m.put("turn_correct", turns.correct());
-        info.forEach(m::putIfAbsent);
-        books.publishEvaluation(t, m);
-        LOG.info("iteration {}: Acc@t1 {} Acc@t2 {}", t, String.format("%.3f", m.get("acc_t1")),
-                String.format("%.3f", m.get("acc_t2")));
         return m;
+    }
+
+    @Override
+    public String summary(Map<String, Object> m) {
+        return String.format("; Acc@t1 %.3f Acc@t2 %.3f", ((Number) m.get("acc_t1")).doubleValue(),
+                ((Number) m.get("acc_t2")).doubleValue());
     }
 
     /** SCoRe's metrics from per-question correctness at the first and second attempt. */
@@ -287,7 +275,7 @@ public final class Score {
         private double temperature = 1.0;
         private double beta1 = 0.01;
         private double beta2 = 0.1;
-        private double alpha = 10;
+        private double progressBonus = 10;
 
         /** Appended after the first attempt (default {@link #DEFAULT_INSTRUCTION}); must be encodable. */
         public Builder instruction(String text) {
@@ -325,10 +313,20 @@ public final class Score {
             return this;
         }
 
-        /** Weight of the progress bonus alpha (r2 - r1) in stage II (paper: 10). */
-        public Builder alpha(double a) {
-            this.alpha = a;
+        /** Weight of the progress bonus, progressBonus * (r2 - r1), in stage II (the paper's alpha: 10). */
+        public Builder progressBonus(double weight) {
+            this.progressBonus = weight;
             return this;
+        }
+
+        /**
+         * The paper's name for {@link #progressBonus(double)}.
+         *
+         * @deprecated "alpha" also names RPO's NLL weight; use {@link #progressBonus(double)}
+         */
+        @Deprecated
+        public Builder alpha(double a) {
+            return progressBonus(a);
         }
 
         public Score build() throws IOException {
@@ -337,21 +335,26 @@ public final class Score {
                     && stageOneIterations + stageTwoIterations >= 1, "stages", ">= 0 each and >= 1 in all, got "
                     + stageOneIterations + " and " + stageTwoIterations);
             RunBookkeeping.require(samplesPerQuestion >= 2, "samplesPerQuestion",
-                    ">= 2 so that the baseline is not the sample itself, got " + samplesPerQuestion);
+                    ">= 2, so that each question has samples to compare, got " + samplesPerQuestion);
+            // ReinforceTrainer's baseline is the mean reward of the micro-batch, the sample's own included: with a
+            // micro-batch of one the advantage, and so the policy gradient, is exactly zero.
+            RunBookkeeping.require(training.microBatchSize() >= 2, "training micro-batch size", ">= 2: the "
+                    + "REINFORCE baseline is the micro-batch's mean reward, the sample's own included, so a "
+                    + "micro-batch of one gives every sample a zero advantage and a zero gradient; got "
+                    + training.microBatchSize());
             RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
             RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
             RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
-            RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
+            RunBookkeeping.require(progressBonus >= 0 && Double.isFinite(progressBonus), "progressBonus",
+                    ">= 0, got " + progressBonus);
             RunBookkeeping.require(instruction != null, "instruction", "required");
-            if (modelDirectory != null) {
-                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
-                model = loaded.model();
-                tokenizer = loaded.tokenizer();
-                modelDirectory = null;
+            if (tokenizer != null) {
+                MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction"); // before the run directory is touched
             }
-            MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction");
-            RunDirectory run = RunDirectory.prepare(runDirectory);
-            return new Score(this, run);
+            Builder frozen = frozenCopy();
+            RunDirectory run = frozen.loadModelAndPrepare();
+            MultiTurnPrompt.checkEncodable(frozen.tokenizer, instruction, "instruction");
+            return new Score(frozen, run);
         }
 
         Map<String, Object> describe() {
@@ -364,16 +367,7 @@ public final class Score {
             c.put("temperature", temperature);
             c.put("beta1", beta1);
             c.put("beta2", beta2);
-            c.put("alpha", alpha);
-            c.put("max_new_tokens", maxNewTokens);
-            c.put("training", training);
-            c.put("majority_k", majorityK);
-            c.put("majority_temperature", majorityTemperature);
-            c.put("seed", seed);
-            c.put("train_questions", trainQuestions.size());
-            c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
-            c.put("model", model.config().toJson());
+            c.put("progress_bonus", progressBonus);
             return c;
         }
     }
