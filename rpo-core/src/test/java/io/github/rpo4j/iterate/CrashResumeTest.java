@@ -112,6 +112,37 @@ class CrashResumeTest {
         assertEquals(List.of(), leftovers(dir), "temporary files were left behind");
     }
 
+    @Test
+    void aSecondProcessIsRefusedWhileARunHoldsTheDirectoryAndAKillLeavesNoStaleLock() throws Exception {
+        Path dir = tmp.resolve("locked");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                CrashableRun.class.getName(), dir.toString());
+        pb.environment().put(CrashableRun.STOP_AT, "1 sampling");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process child = pb.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("STOPPED ")) {
+                // the child now holds the lock and waits at its stop point
+            }
+            assertTrue(line != null, "the child ended before its stop point");
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> TinyRuns.preference(dir, TinyRuns.PARITY).build().run());
+            assertTrue(e.getMessage().contains("in use by another run"), e.getMessage());
+            assertTrue(Files.exists(new RunDirectory(dir).partialSamples(1)), "the refused run left the live one's files");
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        try (RunDirectory.Lock lock = new RunDirectory(dir).lock()) {
+            assertTrue(lock != null, "SIGKILL released the lock");
+        }
+    }
+
     /** Runs the child to its stop point and kills it there, or (with no stop point) to the end. */
     private Attempt attempt(Path dir, String stopAt) throws IOException, InterruptedException {
         return attempt(dir, "rpo", stopAt);
