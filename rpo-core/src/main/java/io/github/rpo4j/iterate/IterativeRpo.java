@@ -6,7 +6,7 @@ import io.github.rpo4j.data.PairBuilder;
 import io.github.rpo4j.data.PairStats;
 import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.VerifiedSample;
 import io.github.rpo4j.data.StepChecker;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.generate.Sampler;
@@ -64,13 +64,13 @@ import org.slf4j.LoggerFactory;
  *         .run();
  * }</pre>
  */
-public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
+public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IterativeRpo.class);
 
     private final Builder s;
     private final RunDirectory run;
-    private final RunLoop<List<ScoredSample>> loop;
+    private final RunLoop<List<VerifiedSample>> loop;
     private final RunBookkeeping books;
 
     private IterativeRpo(Builder s, RunDirectory run) {
@@ -100,8 +100,8 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
     }
 
     @Override
-    public List<ScoredSample> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
-        List<ScoredSample> samples = sampleStage(t, model);
+    public List<VerifiedSample> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+        List<VerifiedSample> samples = sampleStage(t, model);
         info.putAll(SampleDiagnostics.of(s.trainQuestions, samples, s.stepChecker));
         return samples;
     }
@@ -125,17 +125,17 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
 
     // ------------------------------------------------------------------ sampling
 
-    private List<ScoredSample> sampleStage(int t, TransformerLM model) throws IOException {
+    private List<VerifiedSample> sampleStage(int t, TransformerLM model) throws IOException {
         Path done = run.samples(t);
         if (Files.exists(done)) {
             books.skipped(t, "sample");
-            return JsonlReader.readAll(done, ScoredSample.class);
+            return JsonlReader.readAll(done, VerifiedSample.class);
         }
         books.stage(t, "sample");
         Files.createDirectories(run.iteration(t));
-        Map<String, List<ScoredSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        Map<String, List<VerifiedSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
         // Rewrite the partial file with only whole questions, dropping a line cut off by a crash.
-        List<ScoredSample> kept = new ArrayList<>();
+        List<VerifiedSample> kept = new ArrayList<>();
         finished.values().forEach(kept::addAll);
         JsonlWriter.writeAtomically(run.partialSamples(t), kept);
 
@@ -166,7 +166,7 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
                         new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed));
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
-                        out.write(ScoredSample.score(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
+                        out.write(VerifiedSample.verify(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
                     }
                 }
                 out.flush();
@@ -176,10 +176,10 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
             }
         }
         // Order the samples as the questions are ordered, then publish the stage's output.
-        Map<String, List<ScoredSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
-        List<ScoredSample> ordered = new ArrayList<>();
+        Map<String, List<VerifiedSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        List<VerifiedSample> ordered = new ArrayList<>();
         for (Question q : s.trainQuestions) {
-            List<ScoredSample> list = byQuestion.get(q.id());
+            List<VerifiedSample> list = byQuestion.get(q.id());
             if (list == null) {
                 throw new IllegalStateException("sampling finished without samples for question " + q.id());
             }
@@ -191,8 +191,8 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
     }
 
     /** Questions with all their samples in a partial file; a torn last line and incomplete questions are dropped. */
-    static Map<String, List<ScoredSample>> readCompleteQuestions(Path partial, int perQuestion) throws IOException {
-        Map<String, List<ScoredSample>> byQuestion = new LinkedHashMap<>();
+    static Map<String, List<VerifiedSample>> readCompleteQuestions(Path partial, int perQuestion) throws IOException {
+        Map<String, List<VerifiedSample>> byQuestion = new LinkedHashMap<>();
         if (!Files.exists(partial)) {
             return byQuestion;
         }
@@ -202,9 +202,9 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
                 if (line.isBlank()) {
                     continue;
                 }
-                ScoredSample sample;
+                VerifiedSample sample;
                 try {
-                    sample = RunDirectory.JSON.readValue(line, ScoredSample.class);
+                    sample = RunDirectory.JSON.readValue(line, VerifiedSample.class);
                 } catch (IOException e) {
                     LOG.warn("{}: dropping an unreadable line left by an interrupted run", partial);
                     continue;
@@ -219,7 +219,7 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
     // ------------------------------------------------------------------ pairs and training
 
     @Override
-    public TransformerLM train(int t, TransformerLM current, List<ScoredSample> samples,
+    public TransformerLM train(int t, TransformerLM current, List<VerifiedSample> samples,
                                Map<String, Object> info) throws IOException {
         TransformerLM student = current;
         TrainingReport report;
@@ -284,7 +284,7 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
     }
 
     /** The (winner, loser) pairs of the iteration's samples, with the formatted prompt that training sees. */
-    private PairBuilder.Result buildPairs(List<ScoredSample> samples) {
+    private PairBuilder.Result buildPairs(List<VerifiedSample> samples) {
         PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion).includeGoldChain(s.includeGoldChain)
                 .build().build(s.trainQuestions, samples);
         Map<String, String> prompts = new LinkedHashMap<>();
@@ -306,14 +306,14 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
         info.put("train_pairs", pairs.stats().pairs());
     }
 
-    private List<SftExample> keptCorrect(int t, List<ScoredSample> samples, Map<String, Object> info) throws IOException {
+    private List<SftExample> keptCorrect(int t, List<VerifiedSample> samples, Map<String, Object> info) throws IOException {
         Map<String, Question> byId = new LinkedHashMap<>();
         s.trainQuestions.forEach(q -> byId.put(q.id(), q));
         Map<String, Set<String>> seen = new LinkedHashMap<>();
         List<SftExample> kept = new ArrayList<>();
-        List<ScoredSample> keptSamples = new ArrayList<>();
+        List<VerifiedSample> keptSamples = new ArrayList<>();
         int cap = s.method == Method.REST_EM ? s.maxCorrectPerQuestion : Integer.MAX_VALUE;
-        for (ScoredSample sample : samples) {
+        for (VerifiedSample sample : samples) {
             if (!sample.correct()) {
                 continue;
             }
@@ -466,7 +466,7 @@ public final class IterativeRpo implements MethodStrategy<List<ScoredSample>> {
         }
 
         /**
-         * Score each loser only through the end of the reasoning step in which it first departs from its
+         * SCoRe each loser only through the end of the reasoning step in which it first departs from its
          * winner: up to and including the first token at or after that point containing {@code stepEnd}
          * (for example "." or a newline), with no end token. Default {@code null}: the whole loser, as the
          * paper does. See {@link PreferenceTrainer#PreferenceTrainer(io.github.rpo4j.model.TransformerLM,

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.List;
 
 /**
- * The settings every self-improvement loop shares ({@link IterativeRpo}, {@link Rise}, {@link Score}):
+ * The settings every self-improvement loop shares ({@link IterativeRpo}, {@link Rise}, {@link SCoRe}):
  * the starting model, the questions, the verifier, generation and evaluation, training, the run
  * directory and listeners. Each loop's builder adds its own method's settings.
  *

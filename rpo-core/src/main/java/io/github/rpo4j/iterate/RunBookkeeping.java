@@ -10,7 +10,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * What the self-correction loops ({@link Rise}, {@link Score}) share with {@link IterativeRpo}'s run
+ * What the self-correction loops ({@link Rise}, {@link SCoRe}) share with {@link IterativeRpo}'s run
  * directory: per-iteration evaluations, metrics.jsonl rebuilt from them, the accuracy plot and the
  * listeners' stage notices.
  */

@@ -49,8 +49,8 @@ final class TinyRuns {
     }
 
     /** SCoRe over the same questions: one stage I and one stage II iteration, two first attempts per question. */
-    static Score.Builder score(Path dir, Verifier verifier) {
-        return Score.builder().model(model(224), TOKENIZER).trainQuestions(train()).evalQuestions(SPLIT.test())
+    static SCoRe.Builder score(Path dir, Verifier verifier) {
+        return SCoRe.builder().model(model(224), TOKENIZER).trainQuestions(train()).evalQuestions(SPLIT.test())
                 .verifier(verifier).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12).majorityVote(2, 1.0)
                 .temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).sampleChunkQuestions(SAMPLE_CHUNK)
                 .progressBar(false).runDirectory(dir);
