@@ -107,12 +107,9 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     @Override
     public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
-        Map<?, ?> training = run.readJson(run.training(t), Map.class);
+        Map<?, ?> training = books.restoreTrainingMeans(t, info);
         info.put("train_questions_used", training.get("questions_used"));
         info.put("train_examples", training.get("examples"));
-        if (training.get("means") instanceof Map<?, ?> means) {
-            means.forEach((k, v) -> info.put(String.valueOf(k), v));
-        }
     }
 
     // ------------------------------------------------------------------ data collection

@@ -52,6 +52,20 @@ final class RunBookkeeping {
         listeners.forEach(l -> l.onEvaluated(t, metrics));
     }
 
+    /**
+     * Reads iteration t's train.json and puts its {@code means} (the training metrics a strategy reported when it
+     * trained) back into {@code info}.
+     *
+     * @return the whole train.json, for a strategy's other keys
+     */
+    Map<?, ?> restoreTrainingMeans(int t, Map<String, Object> info) throws IOException {
+        Map<?, ?> training = run.readJson(run.training(t), Map.class);
+        if (training.get("means") instanceof Map<?, ?> means) {
+            means.forEach((k, v) -> info.put(String.valueOf(k), v));
+        }
+        return training;
+    }
+
     void writePlot(List<Map<String, Object>> all) {
         try {
             AccuracyPlot.write(run.accuracyPlot(), all);

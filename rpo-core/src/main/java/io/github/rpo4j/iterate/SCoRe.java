@@ -101,10 +101,7 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
 
     @Override
     public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
-        Map<?, ?> training = run.readJson(run.training(t), Map.class);
-        if (training.get("means") instanceof Map<?, ?> means) {
-            means.forEach((k, v) -> info.put(String.valueOf(k), v));
-        }
+        books.restoreTrainingMeans(t, info);
     }
 
     // ------------------------------------------------------------------ sampling
