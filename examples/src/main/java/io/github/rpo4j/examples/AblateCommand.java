@@ -10,7 +10,7 @@ import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.iterate.Rise;
 import io.github.rpo4j.iterate.RunDirectory;
 import io.github.rpo4j.iterate.RunResult;
-import io.github.rpo4j.iterate.Score;
+import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.train.TrainingSettings;
@@ -389,7 +389,7 @@ final class AblateCommand implements Callable<Integer> {
                         .seed(run.seed()).progressBar(progress).runDirectory(run.dir()).build().run();
             case "SCORE":
                 // chains / 2 first attempts, each with one second attempt; stage I once, then stage II.
-                return Score.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
+                return SCoRe.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
                         .verifier(task.verifier()).stages(1, Math.max(0, z.iterations() - 1))
                         .samplesPerQuestion(Math.max(2, z.chains() / 2)).temperature(0.8)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
@@ -403,7 +403,7 @@ final class AblateCommand implements Callable<Integer> {
                         .includeGoldChain(quick);
                 switch (run.method()) {
                     case "RPO" -> b.method(Method.PREFERENCE);
-                    case "DPO" -> b.method(Method.PREFERENCE).alpha(0.0);
+                    case "DPO" -> b.method(Method.PREFERENCE).nllWeight(0.0);
                     case "SFT_CHOSEN" -> b.method(Method.SFT_ON_CHOSEN);
                     case "SFT_CORRECT" -> b.method(Method.SFT_ON_CORRECT);
                     case "REST_EM" -> b.method(Method.REST_EM);

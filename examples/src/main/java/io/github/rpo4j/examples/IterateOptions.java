@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The loop's settings as flags, with the paper's defaults; shared by iterate and quickstart. */
 final class IterateOptions {
 
-    @Option(names = "--method", defaultValue = "PREFERENCE", description = "PREFERENCE (RPO; DPO with --alpha 0), "
+    @Option(names = "--method", defaultValue = "PREFERENCE", description = "PREFERENCE (RPO; DPO with --nll-weight 0), "
             + "SFT_ON_CORRECT or REST_EM (default: ${DEFAULT-VALUE}).")
     Method method;
 
@@ -34,8 +34,13 @@ final class IterateOptions {
     @Option(names = "--beta", defaultValue = "0.1", description = "DPO beta (default: ${DEFAULT-VALUE}).")
     double beta;
 
-    @Option(names = "--alpha", defaultValue = "1.0", description = "NLL weight on the winner; 0 = DPO only (default: ${DEFAULT-VALUE}).")
-    double alpha;
+    @Option(names = {"--nll-weight", "--alpha"}, defaultValue = "1.0", description = "NLL weight on the winner (the "
+            + "paper's alpha; --alpha is a deprecated alias); 0 = DPO only (default: ${DEFAULT-VALUE}).")
+    double nllWeight;
+
+    @Option(names = "--accept-changed-settings", description = "Resume a run directory whose config.json holds "
+            + "other settings (refused otherwise, naming each difference).")
+    boolean acceptChangedSettings;
 
     @Option(names = "--nll-normalization", defaultValue = "PER_SEQUENCE_MEAN", description = "PER_SEQUENCE_MEAN (paper) "
             + "or BATCH_TOKEN_MEAN (TRL rpo_alpha) (default: ${DEFAULT-VALUE}).")
@@ -93,9 +98,9 @@ final class IterateOptions {
         TrainingSettings training = TrainingSettings.defaults(lr[0]).withEpochs(epochs).withBatch(batch, microBatch)
                 .withSchedule(warmup, minLrRatio);
         return b.method(method).iterations(iterations).samplesPerQuestion(samples).pairsPerQuestion(pairs)
-                .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).learningRates(lr).beta(beta).alpha(alpha)
+                .maxCorrectPerQuestion(maxCorrect).temperatures(temperatures).learningRates(lr).beta(beta).nllWeight(nllWeight)
                 .nllNormalization(nllNormalization).includeGoldChain(goldChain).cutRejectedAfterStep(cutRejectedAfter).training(training)
                 .maxNewTokens(maxNewTokens).majorityVote(majorityK, 0.8).seed(seed).progressBar(!noProgress)
-                .overlongPrompts(overlongPrompts);
+                .overlongPrompts(overlongPrompts).acceptChangedSettings(acceptChangedSettings);
     }
 }

@@ -67,9 +67,13 @@ final class QuickstartCommand implements Callable<Integer> {
             + "(default: the recipe's).")
     double[] lr;
 
-    @Option(names = "--alpha", description = "NLL weight on the winner; 0 = DPO only (default: "
-            + QuickstartRecipe.ALPHA + ").")
-    Double alpha;
+    @Option(names = {"--nll-weight", "--alpha"}, description = "NLL weight on the winner (the paper's alpha; "
+            + "--alpha is a deprecated alias); 0 = DPO only (default: " + QuickstartRecipe.NLL_WEIGHT + ").")
+    Double nllWeight;
+
+    @Option(names = "--accept-changed-settings", description = "Resume a run directory whose config.json holds "
+            + "other settings (refused otherwise, naming each difference).")
+    boolean acceptChangedSettings;
 
     @Option(names = "--beta", description = "DPO beta (default: 0.1).")
     Double beta;
@@ -94,7 +98,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Integer samples;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "PREFERENCE", description = "What each iteration "
-            + "trains on: PREFERENCE (RPO; DPO with --alpha 0), SFT_ON_CHOSEN (the NLL term alone on RPO's winners: "
+            + "trains on: PREFERENCE (RPO; DPO with --nll-weight 0), SFT_ON_CHOSEN (the NLL term alone on RPO's winners: "
             + "the control), SFT_ON_CORRECT or REST_EM (default: ${DEFAULT-VALUE}).")
     Method method;
 
@@ -171,9 +175,10 @@ final class QuickstartCommand implements Callable<Integer> {
         if (lr != null) {
             loop.learningRates(lr);
         }
-        if (alpha != null) {
-            loop.alpha(alpha);
+        if (nllWeight != null) {
+            loop.nllWeight(nllWeight);
         }
+        loop.acceptChangedSettings(acceptChangedSettings);
         loop.referenceStartingModel(referenceM0);
         if (iterations != null) {
             loop.iterations(iterations);
@@ -227,7 +232,8 @@ final class QuickstartCommand implements Callable<Integer> {
         EvalSplit.check(evalSplit);
         Flags.require(temperature == null || (temperature >= 0 && Double.isFinite(temperature)), "--temperature",
                 ">= 0", temperature);
-        Flags.require(alpha == null || (alpha >= 0 && Double.isFinite(alpha)), "--alpha", ">= 0", alpha);
+        Flags.require(nllWeight == null || (nllWeight >= 0 && Double.isFinite(nllWeight)), "--nll-weight", ">= 0",
+                nllWeight);
         Flags.require(beta == null || (beta > 0 && Double.isFinite(beta)), "--beta", "> 0", beta);
         Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",
                 pool);

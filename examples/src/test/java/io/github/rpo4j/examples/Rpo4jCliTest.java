@@ -333,9 +333,20 @@ class Rpo4jCliTest {
                 "--lr", "1e-3", "--warmup", "1", "--min-lr-ratio", "0.5", "--batch", "1", "--micro-batch", "1",
                 "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode training = JSON.readTree(out.resolve("config.json").toFile()).get("training");
+        JsonNode training = JSON.readTree(out.resolve("config.json").toFile()).get("settings").get("training");
         assertEquals(1, training.get("warmupSteps").asInt());
         assertEquals(0.5, training.get("minLrRatio").asDouble(), 0.0);
+        // A rerun with another setting is refused, naming it, unless the change is accepted.
+        String[] changed = {"iterate", "--model", modelDir.toString(), "--questions", questions.toString(), "--format",
+                "generic", "--eval-questions", questions.toString(), "--out", out.toString(), "--iterations", "1", "-n",
+                "2", "-k", "2", "--gold-chain", "--lr", "1e-3", "--warmup", "1", "--min-lr-ratio", "0.5", "--batch", "1",
+                "--micro-batch", "1", "--max-new-tokens", "6", "--maj-k", "0", "--no-progress", "--beta", "0.2"};
+        Run refused = run(changed);
+        assertTrue(refused.exitCode() != 0 && refused.err().contains("beta: was 0.1, now 0.2"), refused.err());
+        String[] accepted = java.util.Arrays.copyOf(changed, changed.length + 1);
+        accepted[changed.length] = "--accept-changed-settings";
+        Run resumed = run(accepted);
+        assertEquals(0, resumed.exitCode(), resumed.err());
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(2, metrics.size(), "M0 and iteration 1");
         JsonNode first = JSON.readTree(metrics.get(1));

@@ -83,7 +83,7 @@ public final class PairBuilder {
      *
      * @throws IllegalArgumentException if a sample belongs to another question
      */
-    public Result pairsFor(Question question, List<ScoredSample> samples) {
+    public Result pairsFor(Question question, List<VerifiedSample> samples) {
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(samples, "samples");
         int[] duplicates = {0};
@@ -94,7 +94,7 @@ public final class PairBuilder {
         if (includeGoldChain && question.goldChain() != null) {
             addTo(winners, seenWinners, question.goldChain(), duplicates);
         }
-        for (ScoredSample sample : samples) {
+        for (VerifiedSample sample : samples) {
             if (!sample.questionId().equals(question.id())) {
                 throw new IllegalArgumentException("sample for question '" + sample.questionId()
                         + "' given with question '" + question.id() + "'");
@@ -137,10 +137,10 @@ public final class PairBuilder {
      *
      * @throws IllegalArgumentException if two questions share an id or a sample names an unknown question
      */
-    public Result build(Collection<Question> questions, Collection<ScoredSample> samples) {
+    public Result build(Collection<Question> questions, Collection<VerifiedSample> samples) {
         Objects.requireNonNull(questions, "questions");
         Objects.requireNonNull(samples, "samples");
-        Map<String, List<ScoredSample>> samplesById = new LinkedHashMap<>();
+        Map<String, List<VerifiedSample>> samplesById = new LinkedHashMap<>();
         Map<String, Question> questionById = new HashMap<>();
         for (Question question : questions) {
             if (questionById.putIfAbsent(question.id(), question) != null) {
@@ -148,8 +148,8 @@ public final class PairBuilder {
             }
             samplesById.put(question.id(), new ArrayList<>());
         }
-        for (ScoredSample sample : samples) {
-            List<ScoredSample> forQuestion = samplesById.get(sample.questionId());
+        for (VerifiedSample sample : samples) {
+            List<VerifiedSample> forQuestion = samplesById.get(sample.questionId());
             if (forQuestion == null) {
                 throw new IllegalArgumentException("sample refers to unknown question '" + sample.questionId() + "'");
             }

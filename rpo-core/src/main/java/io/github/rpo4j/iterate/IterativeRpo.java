@@ -6,7 +6,7 @@ import io.github.rpo4j.data.PairBuilder;
 import io.github.rpo4j.data.PairStats;
 import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.VerifiedSample;
 import io.github.rpo4j.data.StepChecker;
 import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *   <li>verify each against the gold answer;</li>
  *   <li>build pairs: K per question by walking the winner and loser sets together;</li>
  *   <li>compute the reference (M_{t-1}) log-probs of all pairs once, then train M_t from M_{t-1}
- *       with DPO + alpha * NLL on the winner;</li>
+ *       with DPO + nllWeight * NLL on the winner (the paper's alpha);</li>
  *   <li>evaluate M_t (greedy and majority vote) and checkpoint it.</li>
  * </ol>
  * Every stage writes its output into the run directory ({@link RunDirectory}); running again with
@@ -63,18 +63,20 @@ import org.slf4j.LoggerFactory;
  *         .run();
  * }</pre>
  */
-public final class IterativeRpo {
+public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IterativeRpo.class);
 
     private final Builder s;
     private final RunDirectory run;
+    private final RunLoop<List<VerifiedSample>> loop;
     private final RunBookkeeping books;
 
     private IterativeRpo(Builder s, RunDirectory run) {
         this.s = s;
         this.run = run;
-        this.books = new RunBookkeeping(run, s.listeners, LOG);
+        this.loop = new RunLoop<>(s, this, run);
+        this.books = loop.books();
     }
 
     public static Builder builder() {
@@ -83,72 +85,56 @@ public final class IterativeRpo {
 
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
     public RunResult run() throws IOException {
-        long runStart = System.nanoTime();
-        List<Path> leftovers = run.removeLeftovers();
-        if (!leftovers.isEmpty()) {
-            LOG.info("removed {} unfinished write(s) of an interrupted run: {}", leftovers.size(), leftovers);
-        }
-        run.writeJson(run.config(), s.describe());
-        List<Map<String, Object>> all = new ArrayList<>();
+        return loop.run();
+    }
 
-        // Iteration 0: the starting model, copied into the run so the run is self-contained.
-        if (!ModelDirectory.isComplete(run.model(0))) {
-            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
-        }
-        Map<String, Object> m0 = evaluateStage(0, s.model, new LinkedHashMap<>(), runStart);
-        all.add(m0);
+    @Override
+    public Map<String, Object> settings() {
+        return s.describe();
+    }
 
-        TransformerLM current = s.model;
-        for (int t = 1; t <= s.iterations; t++) {
-            long iterStart = System.nanoTime();
-            if (Files.exists(run.evaluation(t)) && ModelDirectory.isComplete(run.model(t))) {
-                books.skipped(t, "iteration");
-                all.add(books.readMetrics(t));
-                current = null; // loaded lazily when a later iteration needs it
-                continue;
-            }
-            if (current == null) {
-                current = ModelDirectory.load(run.model(t - 1)).model();
-            }
-            Map<String, Object> info = new LinkedHashMap<>();
-            List<ScoredSample> samples = sampleStage(t, current);
-            info.putAll(SampleDiagnostics.of(s.trainQuestions, samples, s.stepChecker));
+    @Override
+    public int iterations() {
+        return s.iterations;
+    }
 
-            TransformerLM next;
-            if (ModelDirectory.isComplete(run.model(t))) {
-                books.skipped(t, "train");
-                next = ModelDirectory.load(run.model(t)).model();
-                Map<?, ?> stats = run.readJson(run.pairStats(t), Map.class);
-                // Runs written before pair_stats.json was snake_case say questionsUsed.
-                info.put("train_questions_used", stats.containsKey("questions_used") ? stats.get("questions_used")
-                        : stats.get("questionsUsed"));
-                info.put("train_pairs", stats.get("pairs"));
-                Map<?, ?> training = run.readJson(run.training(t), Map.class);
-                info.putAll(castMap(training.get("means")));
-                info.putAll(castMap(training.get("probe_logps")));
-            } else {
-                next = trainStage(t, current, samples, info);
-            }
-            current = next;
-            all.add(evaluateStage(t, current, info, iterStart));
-        }
-        books.writePlot(all);
-        return new RunResult(all, run.model(s.iterations), run.root());
+    @Override
+    public List<VerifiedSample> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+        List<VerifiedSample> samples = sampleStage(t, model);
+        info.putAll(SampleDiagnostics.of(s.trainQuestions, samples, s.stepChecker));
+        return samples;
+    }
+
+    @Override
+    public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
+        Map<?, ?> stats = run.readJson(run.pairStats(t), Map.class);
+        // Runs written before pair_stats.json was snake_case say questionsUsed.
+        info.put("train_questions_used", stats.containsKey("questions_used") ? stats.get("questions_used")
+                : stats.get("questionsUsed"));
+        info.put("train_pairs", stats.get("pairs"));
+        Map<?, ?> training = run.readJson(run.training(t), Map.class);
+        info.putAll(castMap(training.get("means")));
+        info.putAll(castMap(training.get("probe_logps")));
+    }
+
+    @Override
+    public List<String> reportedKeys() {
+        return List.of("sample_accuracy", "train_questions_used", "train_pairs");
     }
 
     // ------------------------------------------------------------------ sampling
 
-    private List<ScoredSample> sampleStage(int t, TransformerLM model) throws IOException {
+    private List<VerifiedSample> sampleStage(int t, TransformerLM model) throws IOException {
         Path done = run.samples(t);
         if (Files.exists(done)) {
             books.skipped(t, "sample");
-            return JsonlReader.readAll(done, ScoredSample.class);
+            return JsonlReader.readAll(done, VerifiedSample.class);
         }
         books.stage(t, "sample");
         Files.createDirectories(run.iteration(t));
-        Map<String, List<ScoredSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        Map<String, List<VerifiedSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
         // Rewrite the partial file with only whole questions, dropping a line cut off by a crash.
-        List<ScoredSample> kept = new ArrayList<>();
+        List<VerifiedSample> kept = new ArrayList<>();
         finished.values().forEach(kept::addAll);
         JsonlWriter.writeAtomically(run.partialSamples(t), kept);
 
@@ -185,7 +171,7 @@ public final class IterativeRpo {
                 List<Question> chunk = chunks.get(index);
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
-                        out.write(ScoredSample.score(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
+                        out.write(VerifiedSample.verify(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
                     }
                 }
                 out.flush();
@@ -195,10 +181,10 @@ public final class IterativeRpo {
             });
         }
         // Order the samples as the questions are ordered, then publish the stage's output.
-        Map<String, List<ScoredSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
-        List<ScoredSample> ordered = new ArrayList<>();
+        Map<String, List<VerifiedSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        List<VerifiedSample> ordered = new ArrayList<>();
         for (Question q : s.trainQuestions) {
-            List<ScoredSample> list = byQuestion.get(q.id());
+            List<VerifiedSample> list = byQuestion.get(q.id());
             if (list == null) {
                 throw new IllegalStateException("sampling finished without samples for question " + q.id());
             }
@@ -210,8 +196,8 @@ public final class IterativeRpo {
     }
 
     /** Questions with all their samples in a partial file; a torn last line and incomplete questions are dropped. */
-    static Map<String, List<ScoredSample>> readCompleteQuestions(Path partial, int perQuestion) throws IOException {
-        Map<String, List<ScoredSample>> byQuestion = new LinkedHashMap<>();
+    static Map<String, List<VerifiedSample>> readCompleteQuestions(Path partial, int perQuestion) throws IOException {
+        Map<String, List<VerifiedSample>> byQuestion = new LinkedHashMap<>();
         if (!Files.exists(partial)) {
             return byQuestion;
         }
@@ -221,9 +207,9 @@ public final class IterativeRpo {
                 if (line.isBlank()) {
                     continue;
                 }
-                ScoredSample sample;
+                VerifiedSample sample;
                 try {
-                    sample = RunDirectory.JSON.readValue(line, ScoredSample.class);
+                    sample = RunDirectory.JSON.readValue(line, VerifiedSample.class);
                 } catch (IOException e) {
                     LOG.warn("{}: dropping an unreadable line left by an interrupted run", partial);
                     continue;
@@ -237,8 +223,9 @@ public final class IterativeRpo {
 
     // ------------------------------------------------------------------ pairs and training
 
-    private TransformerLM trainStage(int t, TransformerLM current, List<ScoredSample> samples,
-                                     Map<String, Object> info) throws IOException {
+    @Override
+    public TransformerLM train(int t, TransformerLM current, List<VerifiedSample> samples,
+                               Map<String, Object> info) throws IOException {
         TransformerLM student = current;
         TrainingReport report;
         TrainingSettings ts = s.training.withLearningRate(s.learningRateFor(t)).withSeed(s.seed * 31 + t)
@@ -251,7 +238,7 @@ public final class IterativeRpo {
             publishPairs(t, pairs, info);
             books.stage(t, "train");
             if (s.method == Method.PREFERENCE) {
-                PreferenceLoss loss = s.alpha > 0 ? PreferenceLoss.rpo(s.beta, s.alpha, s.nllNormalization)
+                PreferenceLoss loss = s.nllWeight > 0 ? PreferenceLoss.rpo(s.beta, s.nllWeight, s.nllNormalization)
                         : PreferenceLoss.dpo(s.beta);
                 PreferenceTrainer trainer = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd);
                 // The reference log-probs: under M_{t-1} (the paper's choice, the model being trained starts as it)
@@ -298,11 +285,11 @@ public final class IterativeRpo {
     }
 
     private TrainingLoop.StepListener stepListener(int t) {
-        return (step, metrics) -> s.listeners.forEach(l -> l.onTrainingStep(t, step, metrics));
+        return loop.stepListener(t);
     }
 
     /** The (winner, loser) pairs of the iteration's samples, with the formatted prompt that training sees. */
-    private PairBuilder.Result buildPairs(List<ScoredSample> samples) {
+    private PairBuilder.Result buildPairs(List<VerifiedSample> samples) {
         PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion).includeGoldChain(s.includeGoldChain)
                 .build().build(s.trainQuestions, samples);
         Map<String, String> prompts = new LinkedHashMap<>();
@@ -324,14 +311,14 @@ public final class IterativeRpo {
         info.put("train_pairs", pairs.stats().pairs());
     }
 
-    private List<SftExample> keptCorrect(int t, List<ScoredSample> samples, Map<String, Object> info) throws IOException {
+    private List<SftExample> keptCorrect(int t, List<VerifiedSample> samples, Map<String, Object> info) throws IOException {
         Map<String, Question> byId = new LinkedHashMap<>();
         s.trainQuestions.forEach(q -> byId.put(q.id(), q));
         Map<String, Set<String>> seen = new LinkedHashMap<>();
         List<SftExample> kept = new ArrayList<>();
-        List<ScoredSample> keptSamples = new ArrayList<>();
+        List<VerifiedSample> keptSamples = new ArrayList<>();
         int cap = s.method == Method.REST_EM ? s.maxCorrectPerQuestion : Integer.MAX_VALUE;
-        for (ScoredSample sample : samples) {
+        for (VerifiedSample sample : samples) {
             if (!sample.correct()) {
                 continue;
             }
@@ -349,30 +336,6 @@ public final class IterativeRpo {
         info.put("train_questions_used", seen.size());
         info.put("train_pairs", kept.size());
         return kept;
-    }
-
-    // ------------------------------------------------------------------ evaluation
-
-    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
-            throws IOException {
-        if (Files.exists(run.evaluation(t))) {
-            books.skipped(t, "evaluate");
-            return books.readMetrics(t);
-        }
-        books.stage(t, "evaluate");
-        Evaluation e = s.evaluateFirstTurn(model, t);
-        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, e);
-        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
-        m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
-        m.put("train_pairs", info.getOrDefault("train_pairs", null));
-        m.put("seconds", (System.nanoTime() - start) / 1e9);
-        m.put("skipped_overlong_questions", s.skippedOverlongQuestions);
-        m.put("greedy_correct", e.greedyCorrectIds());
-        info.forEach(m::putIfAbsent);
-        LOG.info("iteration {}: greedy accuracy {}{}", t, String.format("%.3f", e.greedyAccuracy()),
-                e.k() > 0 ? String.format(" (maj@%d %.3f)", e.k(), e.majorityAccuracy()) : "");
-        books.publishEvaluation(t, m);
-        return m;
     }
 
     @SuppressWarnings("unchecked")
@@ -397,14 +360,12 @@ public final class IterativeRpo {
         /** Peak learning rate per iteration; empty: every iteration uses the training settings' rate. */
         private double[] learningRates = {};
         private double beta = 0.1;
-        private double alpha = 1.0;
+        private double nllWeight = 1.0;
         private NllNormalization nllNormalization = NllNormalization.PER_SEQUENCE_MEAN;
         private boolean includeGoldChain = false;
         private String rejectedStepEnd = null;
         private StepChecker stepChecker = null;
         private boolean referenceIsStartingModel = false;
-        private OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
-        private int skippedOverlongQuestions;
 
         /** What each iteration trains on (default: preference pairs, i.e. RPO). */
         public Builder method(Method m) {
@@ -458,10 +419,20 @@ public final class IterativeRpo {
             return this;
         }
 
-        /** Weight of the NLL term on the winner (paper: 1); 0 gives DPO only. */
-        public Builder alpha(double a) {
-            this.alpha = a;
+        /** Weight of the NLL term on the winner (the paper's alpha: 1); 0 gives DPO only. */
+        public Builder nllWeight(double w) {
+            this.nllWeight = w;
             return this;
+        }
+
+        /**
+         * The paper's name for {@link #nllWeight(double)}.
+         *
+         * @deprecated "alpha" also names SCoRe's progress bonus; use {@link #nllWeight(double)}
+         */
+        @Deprecated
+        public Builder alpha(double a) {
+            return nllWeight(a);
         }
 
         /** How the NLL term is normalised (paper: per sequence, then averaged). */
@@ -500,7 +471,7 @@ public final class IterativeRpo {
         }
 
         /**
-         * Score each loser only through the end of the reasoning step in which it first departs from its
+         * SCoRe each loser only through the end of the reasoning step in which it first departs from its
          * winner: up to and including the first token at or after that point containing {@code stepEnd}
          * (for example "." or a newline), with no end token. Default {@code null}: the whole loser, as the
          * paper does. See {@link PreferenceTrainer#PreferenceTrainer(io.github.rpo4j.model.TransformerLM,
@@ -508,16 +479,6 @@ public final class IterativeRpo {
          */
         public Builder cutRejectedAfterStep(String stepEnd) {
             this.rejectedStepEnd = stepEnd;
-            return this;
-        }
-
-        /**
-         * What to do with a question whose formatted prompt leaves no room for a single new token in the
-         * model's context (default {@link OverlongPolicy#SKIP}: drop it, log the count, and report it in
-         * every evaluation as {@code skipped_overlong_questions}).
-         */
-        public Builder overlongPrompts(OverlongPolicy policy) {
-            this.overlongPrompts = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
@@ -556,61 +517,10 @@ public final class IterativeRpo {
             RunBookkeeping.require(rejectedStepEnd == null || !rejectedStepEnd.isEmpty(), "cutRejectedAfterStep",
                     "null or a non-empty step end");
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
-            RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
-            if (modelDirectory == null) {
-                checkPromptLengths(); // before the run directory is touched, when the model is at hand
-            }
-            RunDirectory run = RunDirectory.prepare(runDirectory);
-            if (modelDirectory != null) {
-                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
-                model = loaded.model();
-                tokenizer = loaded.tokenizer();
-                checkPromptLengths();
-            } else if (ModelDirectory.isComplete(run.model(0))) {
-                // Resuming: the run's own copy of M0 is the starting model.
-                LOG.info("resuming in {}", run.root());
-            }
-            return new IterativeRpo(this, run);
+            RunBookkeeping.require(nllWeight >= 0 && Double.isFinite(nllWeight), "nllWeight", ">= 0, got " + nllWeight);
+            Builder frozen = frozenCopy();
+            return new IterativeRpo(frozen, frozen.loadModelAndPrepare());
         }
-
-        /** Applies the overlong-prompt policy to both question lists, before any sampling can fail on them. */
-        private void checkPromptLengths() {
-            int context = model.config().contextLength();
-            List<Question> train = withinContext(trainQuestions, "trainQuestions", context);
-            List<Question> eval = withinContext(evalQuestions, "evalQuestions", context);
-            skippedOverlongQuestions = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
-            if (skippedOverlongQuestions > 0) {
-                LOG.warn("skipping {} question(s) whose prompt does not fit the context of {} tokens "
-                        + "({} training, {} evaluation)", skippedOverlongQuestions, context,
-                        trainQuestions.size() - train.size(), evalQuestions.size() - eval.size());
-            }
-            RunBookkeeping.require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of " + context
-                    + " tokens; every one is longer");
-            RunBookkeeping.require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of " + context
-                    + " tokens; every one is longer");
-            trainQuestions = train;
-            evalQuestions = eval;
-            warnAboutQuestions(context);
-        }
-
-        private List<Question> withinContext(List<Question> questions, String setting, int context) {
-            List<Question> kept = new ArrayList<>();
-            for (Question q : questions) {
-                int length = promptLength(q, setting);
-                // Generation needs the prompt plus at least one new token inside the context.
-                if (length + 1 <= context) {
-                    kept.add(q);
-                } else if (overlongPrompts == OverlongPolicy.ERROR) {
-                    throw new IllegalArgumentException(setting + ": question \"" + q.id() + "\" has a prompt of "
-                            + length + " tokens, which leaves no room for a new token in the model's context of "
-                            + context + " (overlongPrompts(SKIP) drops such questions)");
-                } else {
-                    LOG.debug("skipping question {}: prompt of {} tokens, context {}", q.id(), length, context);
-                }
-            }
-            return List.copyOf(kept);
-        }
-
 
         /** The configuration written to config.json. */
         Map<String, Object> describe() {
@@ -623,25 +533,14 @@ public final class IterativeRpo {
                 c.put("max_correct_per_question", maxCorrectPerQuestion); // the other methods keep every correct sample
             }
             c.put("temperatures", temperatures);
-            c.put("max_new_tokens", maxNewTokens);
             c.put("beta", beta);
-            c.put("alpha", alpha);
+            c.put("nll_weight", nllWeight);
             c.put("nll_normalization", nllNormalization.name());
             c.put("include_gold_chain", includeGoldChain);
             c.put("reference", referenceIsStartingModel ? "M0" : "previous iterate");
             c.put("step_checker", stepChecker == null ? null : stepChecker.getClass().getName());
             c.put("rejected_step_end", rejectedStepEnd);
-            c.put("training", training);
             c.put("learning_rates", learningRates);
-            c.put("majority_k", majorityK);
-            c.put("majority_temperature", majorityTemperature);
-            c.put("seed", seed);
-            c.put("overlong_prompts", overlongPrompts.name());
-            c.put("train_questions", trainQuestions.size());
-            c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
-            c.put("model", model.config().toJson());
-            c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
             return c;
         }
     }

@@ -15,13 +15,13 @@ import java.util.Set;
 import java.util.List;
 
 /**
- * The settings every self-improvement loop shares ({@link IterativeRpo}, {@link Rise}, {@link Score}):
+ * The settings every self-improvement loop shares ({@link IterativeRpo}, {@link Rise}, {@link SCoRe}):
  * the starting model, the questions, the verifier, generation and evaluation, training, the run
  * directory and listeners. Each loop's builder adds its own method's settings.
  *
  * @param <B> the concrete builder, returned by every setter
  */
-public abstract class LoopBuilder<B extends LoopBuilder<B>> {
+public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable {
 
     TransformerLM model;
     Tokenizer tokenizer;
@@ -43,9 +43,104 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     int sampleChunkQuestions = 32;
     int evalChunkQuestions = 64;
     SamplingBackend samplingBackend = SamplingBackend.local();
-    final List<IterationListener> listeners = new ArrayList<>();
+    List<IterationListener> listeners = new ArrayList<>();
+    OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
+    int skippedOverlongQuestions;
+    boolean acceptChangedSettings;
 
     LoopBuilder() {
+    }
+
+    /**
+     * A copy of these settings that later calls on this builder cannot change: what build() hands to the loop.
+     * Lists are immutable copies and arrays are copied by their setters, so a shallow copy is enough.
+     */
+    @SuppressWarnings("unchecked")
+    B frozenCopy() {
+        try {
+            B copy = (B) super.clone();
+            ((LoopBuilder<?>) copy).listeners = List.copyOf(listeners);
+            return copy;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The second half of every build(), on the frozen copy: loads the starting model when it was given as a
+     * directory, applies the overlong-prompt policy to both question lists, and prepares the run directory.
+     * With the model in memory the prompts are checked before the run directory is touched, so a rejected
+     * configuration writes nothing.
+     */
+    RunDirectory loadModelAndPrepare() throws java.io.IOException {
+        if (modelDirectory == null) {
+            checkPromptLengths();
+        }
+        RunDirectory run = RunDirectory.prepare(runDirectory);
+        if (modelDirectory != null) {
+            io.github.rpo4j.model.ModelDirectory.Loaded loaded = io.github.rpo4j.model.ModelDirectory.load(modelDirectory);
+            model = loaded.model();
+            tokenizer = loaded.tokenizer();
+            checkPromptLengths();
+        }
+        return run;
+    }
+
+    /** Applies the overlong-prompt policy to both question lists, before any sampling can fail on them. */
+    private void checkPromptLengths() {
+        int context = model.config().contextLength();
+        List<Question> train = withinContext(trainQuestions, "trainQuestions", context);
+        List<Question> eval = withinContext(evalQuestions, "evalQuestions", context);
+        skippedOverlongQuestions = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
+        if (skippedOverlongQuestions > 0) {
+            org.slf4j.LoggerFactory.getLogger(LoopBuilder.class).warn("skipping {} question(s) whose prompt does "
+                    + "not fit the context of {} tokens ({} training, {} evaluation)", skippedOverlongQuestions,
+                    context, trainQuestions.size() - train.size(), evalQuestions.size() - eval.size());
+        }
+        RunBookkeeping.require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of "
+                + context + " tokens; every one is longer");
+        RunBookkeeping.require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of "
+                + context + " tokens; every one is longer");
+        trainQuestions = train;
+        evalQuestions = eval;
+        warnAboutQuestions(context);
+    }
+
+    private List<Question> withinContext(List<Question> questions, String setting, int context) {
+        List<Question> kept = new ArrayList<>();
+        for (Question q : questions) {
+            int length = promptLength(q, setting);
+            // Generation needs the prompt plus at least one new token inside the context.
+            if (length + 1 <= context) {
+                kept.add(q);
+            } else if (overlongPrompts == OverlongPolicy.ERROR) {
+                throw new IllegalArgumentException(setting + ": question \"" + q.id() + "\" has a prompt of "
+                        + length + " tokens, which leaves no room for a new token in the model's context of "
+                        + context + " (overlongPrompts(SKIP) drops such questions)");
+            }
+        }
+        return List.copyOf(kept);
+    }
+
+    /** The settings every loop shares, for config.json (the method adds its own). */
+    java.util.Map<String, Object> commonSettings() {
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("max_new_tokens", maxNewTokens);
+        c.put("training", training);
+        c.put("majority_k", majorityK);
+        c.put("majority_temperature", majorityTemperature);
+        c.put("seed", seed);
+        c.put("overlong_prompts", overlongPrompts.name());
+        c.put("train_questions", trainQuestions.size());
+        c.put("train_question_ids_hash", trainQuestions.stream().map(Question::id).toList().hashCode());
+        c.put("eval_questions", evalQuestions.size());
+        c.put("eval_question_ids_hash", evalQuestions.stream().map(Question::id).toList().hashCode());
+        c.put("answer_extractor", extractor.getClass().getName().contains("$$Lambda") ? "lambda"
+                : extractor.getClass().getName());
+        c.put("prompt_separator", format.separator());
+        c.put("model", model.config().toJson());
+        c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
+        return c;
     }
 
     /** This builder, typed as the concrete builder. */
@@ -215,6 +310,25 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
      */
     public B samplingBackend(SamplingBackend backend) {
         this.samplingBackend = java.util.Objects.requireNonNull(backend, "backend");
+        return self();
+    }
+
+    /**
+     * What to do with a question whose formatted prompt leaves no room for a single new token in the
+     * model's context (default {@link OverlongPolicy#SKIP}: drop it, log the count, and report it in
+     * every evaluation as {@code skipped_overlong_questions}).
+     */
+    public B overlongPrompts(OverlongPolicy policy) {
+        this.overlongPrompts = java.util.Objects.requireNonNull(policy, "policy");
+        return self();
+    }
+
+    /**
+     * Resume a run whose config.json holds other settings (default off: such a resume is refused, naming each
+     * differing setting). The new settings are written to config.json.
+     */
+    public B acceptChangedSettings(boolean accept) {
+        this.acceptChangedSettings = accept;
         return self();
     }
 

@@ -47,11 +47,11 @@ public final class QuickstartRecipe {
      */
     public static final double MIN_LR_RATIO = 0.1;
     /**
-     * Weight of the NLL term on the winner. With beta 0.1 and alpha 1, the DPO term's gradient per token
-     * (beta * sigmoid(-margin), about 0.05) is three times the per-sequence NLL's (alpha / ~60 tokens); alpha 10
-     * puts the NLL term ahead, as DPO alone lowers the winners' likelihood (docs/results.md compares alpha 1).
+     * Weight of the NLL term on the winner (the paper's alpha). With beta 0.1 and weight 1, the DPO term's gradient
+     * per token (beta * sigmoid(-margin), about 0.05) is three times the per-sequence NLL's (weight / ~60 tokens);
+     * weight 10 puts the NLL term ahead, as DPO alone lowers the winners' likelihood (docs/results.md compares 1).
      */
-    public static final double ALPHA = 10;
+    public static final double NLL_WEIGHT = 10;
     /**
      * Each loser is scored only through the step ("." ends one) in which it first departs from its winner,
      * so the DPO term pushes down the first mistake and not the sound arithmetic that follows it.
@@ -138,7 +138,7 @@ public final class QuickstartRecipe {
                 .includeGoldChain(INCLUDE_GOLD_CHAIN)
                 .temperatures(0.8)
                 .beta(0.1)
-                .alpha(ALPHA)
+                .nllWeight(NLL_WEIGHT)
                 .cutRejectedAfterStep(REJECTED_STEP_END)
                 .training(training())
                 .maxNewTokens(task.maxCompletionLength() + 8)

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *         .run();
  * }</pre>
  */
-public final class Rise {
+public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Rise.class);
 
@@ -68,13 +68,15 @@ public final class Rise {
 
     private final Builder s;
     private final RunDirectory run;
+    private final RunLoop<List<RiseTurn>> loop;
     private final RunBookkeeping books;
     private final MultiTurnPrompt prompts;
 
     private Rise(Builder s, RunDirectory run) {
         this.s = s;
         this.run = run;
-        this.books = new RunBookkeeping(run, s.listeners, LOG);
+        this.loop = new RunLoop<>(s, this, run);
+        this.books = loop.books();
         this.prompts = new MultiTurnPrompt(s.format, s.feedback, s.tokenizer, s.model.config().contextLength(),
                 s.maxNewTokens);
     }
@@ -85,51 +87,42 @@ public final class Rise {
 
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
     public RunResult run() throws IOException {
-        long runStart = System.nanoTime();
-        run.writeJson(run.config(), s.describe());
-        List<Map<String, Object>> all = new ArrayList<>();
-        if (!ModelDirectory.isComplete(run.model(0))) {
-            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
-        }
-        all.add(evaluateStage(0, s.model, new LinkedHashMap<>(), runStart));
-        TransformerLM current = s.model;
-        for (int t = 1; t <= s.iterations; t++) {
-            long iterStart = System.nanoTime();
-            if (books.iterationDone(t)) {
-                books.skipped(t, "iteration");
-                all.add(books.readMetrics(t));
-                current = null;
-                continue;
-            }
-            if (current == null) {
-                current = ModelDirectory.load(run.model(t - 1)).model();
-            }
-            Map<String, Object> info = new LinkedHashMap<>();
-            List<RiseTurn> turns = collectStage(t, current, info);
-            if (ModelDirectory.isComplete(run.model(t))) {
-                books.skipped(t, "train");
-                current = ModelDirectory.load(run.model(t)).model();
-                Map<?, ?> training = run.readJson(run.training(t), Map.class);
-                info.put("train_examples", training.get("examples"));
-            } else {
-                trainStage(t, current, turns, info);
-            }
-            all.add(evaluateStage(t, current, info, iterStart));
-        }
-        books.writePlot(all);
-        return new RunResult(all, run.model(s.iterations), run.root());
+        return loop.run();
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        return s.describe();
+    }
+
+    @Override
+    public int iterations() {
+        return s.iterations;
+    }
+
+    @Override
+    public List<String> reportedKeys() {
+        return List.of("sample_accuracy", "samples", "train_questions_used", "train_examples");
+    }
+
+    @Override
+    public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
+        Map<?, ?> training = books.restoreTrainingMeans(t, info);
+        info.put("train_questions_used", training.get("questions_used"));
+        info.put("train_examples", training.get("examples"));
     }
 
     // ------------------------------------------------------------------ data collection
 
-    private List<RiseTurn> collectStage(int t, TransformerLM learner, Map<String, Object> info) throws IOException {
+    @Override
+    public List<RiseTurn> collect(int t, TransformerLM learner, Map<String, Object> info) throws IOException {
         List<RiseTurn> turns;
         if (Files.exists(run.samples(t))) {
             books.skipped(t, "sample");
             turns = JsonlReader.readAll(run.samples(t), RiseTurn.class);
         } else {
             books.stage(t, "sample");
-            turns = collect(t, learner);
+            turns = rollOut(t, learner);
             Files.createDirectories(run.iteration(t));
             JsonlWriter.writeAtomically(run.samples(t), turns);
         }
@@ -147,7 +140,7 @@ public final class Rise {
     }
 
     /** Rolls out one episode per training question, all questions' turn t sampled together. */
-    private List<RiseTurn> collect(int iteration, TransformerLM learner) {
+    private List<RiseTurn> rollOut(int iteration, TransformerLM learner) {
         double temperature = s.temperature;
         Sampler learnerSampler = new Sampler(learner, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
         Sampler candidateSampler = s.teacher == null ? learnerSampler
@@ -236,7 +229,8 @@ public final class Rise {
         return out;
     }
 
-    private void trainStage(int t, TransformerLM model, List<RiseTurn> turns, Map<String, Object> info)
+    @Override
+    public TransformerLM train(int t, TransformerLM model, List<RiseTurn> turns, Map<String, Object> info)
             throws IOException {
         books.stage(t, "pairs");
         List<SftExample> examples = trainingExamples(turns);
@@ -248,30 +242,26 @@ public final class Rise {
         books.stage(t, "train");
         TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
         TrainingReport report = new SftTrainer(model, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
-                .train(examples, "iter " + t + " train");
+                .train(examples, "iter " + t + " train", loop.stepListener(t));
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("examples", examples.size());
+        training.put("questions_used", questionsUsed.size());
         training.put("steps", report.steps());
         training.put("means", report.means());
         training.put("history", report.history());
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
         ModelDirectory.save(run.model(t), model, s.tokenizer);
+        return model;
     }
 
     // ------------------------------------------------------------------ evaluation
 
-    private Map<String, Object> evaluateStage(int t, TransformerLM model, Map<String, Object> info, long start)
-            throws IOException {
-        if (Files.exists(run.evaluation(t))) {
-            books.skipped(t, "evaluate");
-            return books.readMetrics(t);
-        }
-        books.stage(t, "evaluate");
-        Evaluation first = s.evaluateFirstTurn(model, t);
+    @Override
+    public Map<String, Object> evaluate(int t, TransformerLM model) {
         SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
                 s.evalQuestions, s.turns, s.verifier, s.extractor, s.evalChunkQuestions);
-        Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
+        Map<String, Object> m = new LinkedHashMap<>();
         double[] perTurn = turns.accuracyPerTurn();
         double[] oracle = turns.oracleAccuracyPerTurn();
         m.put("turn_accuracy", RunBookkeeping.boxed(perTurn));
@@ -279,18 +269,14 @@ public final class Rise {
         m.put("maj_over_turns_accuracy", turns.majorityOverTurnsAccuracy(s.verifier));
         m.put("oracle_turn_accuracy", RunBookkeeping.boxed(oracle));
         m.put("oracle_accuracy", oracle[oracle.length - 1]);
-        m.put("sample_accuracy", info.getOrDefault("sample_accuracy", null));
-        m.put("samples", info.getOrDefault("samples", null));
-        m.put("train_questions_used", info.getOrDefault("train_questions_used", null));
-        m.put("train_examples", info.getOrDefault("train_examples", null));
-        m.put("seconds", (System.nanoTime() - start) / 1e9);
-        m.put("greedy_correct", first.greedyCorrectIds());
         m.put("turn_correct", turns.correct());
-        info.forEach(m::putIfAbsent);
-        books.publishEvaluation(t, m);
-        LOG.info("iteration {}: turn accuracy {} (oracle p1@t{} {})", t, java.util.Arrays.toString(perTurn), s.turns,
-                String.format("%.3f", oracle[oracle.length - 1]));
         return m;
+    }
+
+    @Override
+    public String summary(Map<String, Object> m) {
+        return "; turn accuracy " + m.get("turn_accuracy") + " (oracle p1@t" + s.turns + " "
+                + String.format("%.3f", ((Number) m.get("oracle_accuracy")).doubleValue()) + ")";
     }
 
     /** Settings of a RISE run; required ones are checked by {@link #build()}. */
@@ -374,20 +360,18 @@ public final class Rise {
             RunBookkeeping.require(weightTemperature > 0 && Double.isFinite(weightTemperature), "weightTemperature",
                     "> 0, got " + weightTemperature);
             RunBookkeeping.require(feedback != null, "feedback", "required");
-            if (modelDirectory != null) {
-                ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
-                model = loaded.model();
-                tokenizer = loaded.tokenizer();
-                modelDirectory = null; // a second build() uses the loaded model
+            if (tokenizer != null) {
+                MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback"); // before the run directory is touched
             }
-            MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback");
+            Builder frozen = frozenCopy();
+            RunDirectory run = frozen.loadModelAndPrepare();
+            MultiTurnPrompt.checkEncodable(frozen.tokenizer, feedback, "feedback");
             if (teacher != null) {
-                RunBookkeeping.require(teacher.config().vocabSize() == model.config().vocabSize(), "teacher",
-                        "a model over the learner's tokenizer (vocabulary " + model.config().vocabSize() + ", got "
-                                + teacher.config().vocabSize() + ")");
+                RunBookkeeping.require(teacher.config().vocabSize() == frozen.model.config().vocabSize(), "teacher",
+                        "a model over the learner's tokenizer (vocabulary " + frozen.model.config().vocabSize()
+                                + ", got " + teacher.config().vocabSize() + ")");
             }
-            RunDirectory run = RunDirectory.prepare(runDirectory);
-            return new Rise(this, run);
+            return new Rise(frozen, run);
         }
 
         Map<String, Object> describe() {
@@ -401,15 +385,6 @@ public final class Rise {
             c.put("temperature", temperature);
             c.put("weight_temperature", weightTemperature);
             c.put("include_unimproved_turns", includeUnimprovedTurns);
-            c.put("max_new_tokens", maxNewTokens);
-            c.put("training", training);
-            c.put("majority_k", majorityK);
-            c.put("majority_temperature", majorityTemperature);
-            c.put("seed", seed);
-            c.put("train_questions", trainQuestions.size());
-            c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
-            c.put("model", model.config().toJson());
             return c;
         }
     }

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * What the self-correction loops ({@link Rise}, {@link Score}) share with {@link IterativeRpo}'s run
+ * What the self-correction loops ({@link Rise}, {@link SCoRe}) share with {@link IterativeRpo}'s run
  * directory: per-iteration evaluations, metrics.jsonl rebuilt from them, the accuracy plot and the
  * listeners' stage notices.
  */
@@ -50,6 +50,20 @@ final class RunBookkeeping {
         }
         JsonlWriter.writeAtomically(run.metrics(), lines);
         listeners.forEach(l -> l.onEvaluated(t, metrics));
+    }
+
+    /**
+     * Reads iteration t's train.json and puts its {@code means} (the training metrics a strategy reported when it
+     * trained) back into {@code info}.
+     *
+     * @return the whole train.json, for a strategy's other keys
+     */
+    Map<?, ?> restoreTrainingMeans(int t, Map<String, Object> info) throws IOException {
+        Map<?, ?> training = run.readJson(run.training(t), Map.class);
+        if (training.get("means") instanceof Map<?, ?> means) {
+            means.forEach((k, v) -> info.put(String.valueOf(k), v));
+        }
+        return training;
     }
 
     void writePlot(List<Map<String, Object>> all) {

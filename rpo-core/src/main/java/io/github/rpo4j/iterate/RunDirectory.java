@@ -3,11 +3,15 @@ package io.github.rpo4j.iterate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.rpo4j.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -17,7 +21,8 @@ import java.util.regex.Pattern;
  * The files of one run. Every stage of every iteration lands here, written aside and renamed into
  * place, so a file that exists is complete and a rerun can skip the stage that made it:
  * <pre>
- * RUN/config.json            the run's full configuration
+ * RUN/config.json            the run's settings and provenance (versions, threads, command line)
+ * RUN/.lock                  held (an OS file lock) by the process running in the directory
  * RUN/metrics.jsonl          one object per evaluated model (rewritten whole after each evaluation)
  * RUN/accuracy.png           accuracy per iteration
  * RUN/iter-0/model/          the starting model M0
@@ -124,6 +129,53 @@ public final class RunDirectory {
             }
         }
         return handled;
+    }
+
+    /**
+     * Takes the run directory's lock: an OS lock on {@code RUN/.lock}, which the operating system drops when
+     * the process ends, however it ends, so a crash cannot leave it stale. Close the returned lock when the run
+     * ends.
+     *
+     * @throws IOException naming the directory when another process (or another run in this one) holds it
+     */
+    public Lock lock() throws IOException {
+        Path file = root.resolve(".lock");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try {
+            held = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            held = null; // this JVM holds it already
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("cannot lock the run directory " + root + " (" + file + "): " + e.getMessage(), e);
+        }
+        if (held == null) {
+            channel.close();
+            throw new IOException("the run directory " + root + " is in use by another run (it holds " + file
+                    + "); wait for that run to end or choose another run directory");
+        }
+        return new Lock(channel, held);
+    }
+
+    /** The held lock of a run directory; closing it releases the directory for another process. */
+    public static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
     }
 
     public Path root() {

@@ -1,7 +1,7 @@
 package io.github.rpo4j.iterate;
 
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.VerifiedSample;
 import io.github.rpo4j.data.StepChecker;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,7 +28,7 @@ final class SampleDiagnostics {
      *         {@code winners_all_steps_correct} (correct samples whose every step the checker accepts; null
      *         without a checker or without a correct sample)
      */
-    static Map<String, Object> of(List<Question> questions, List<ScoredSample> samples, StepChecker checker) {
+    static Map<String, Object> of(List<Question> questions, List<VerifiedSample> samples, StepChecker checker) {
         Map<String, Question> byId = new HashMap<>();
         questions.forEach(q -> byId.put(q.id(), q));
         Map<String, Set<String>> distinct = new LinkedHashMap<>();
@@ -37,7 +37,7 @@ final class SampleDiagnostics {
         int correctWithGold = 0;
         int equalGold = 0;
         int soundSteps = 0;
-        for (ScoredSample sample : samples) {
+        for (VerifiedSample sample : samples) {
             distinct.computeIfAbsent(sample.questionId(), k -> new HashSet<>()).add(sample.completion());
             if (!sample.correct()) {
                 continue;

@@ -12,12 +12,12 @@ class PairBuilderTest {
     private static final Question QUESTION = new Question("q1", "Ann has 3 pens. Ann buys 2 more. How many?", "5",
             "3+2=5. The answer is 5.");
 
-    private static ScoredSample right(String text) {
-        return new ScoredSample("q1", text, "5", true);
+    private static VerifiedSample right(String text) {
+        return new VerifiedSample("q1", text, "5", true);
     }
 
-    private static ScoredSample wrong(String text) {
-        return new ScoredSample("q1", text, null, false);
+    private static VerifiedSample wrong(String text) {
+        return new VerifiedSample("q1", text, null, false);
     }
 
     /** Pairs rendered as "chosen/rejected" for compact assertions. */
@@ -49,7 +49,7 @@ class PairBuilderTest {
 
     @Test
     void kSmallerThanBothSetsTakesTheirHeads() {
-        List<ScoredSample> samples = List.of(right("W1"), wrong("L1"), right("W2"), wrong("L2"), right("W3"), wrong("L3"));
+        List<VerifiedSample> samples = List.of(right("W1"), wrong("L1"), right("W2"), wrong("L2"), right("W3"), wrong("L3"));
         PairBuilder.Result result = PairBuilder.builder(2).build().pairsFor(QUESTION, samples);
         assertEquals(List.of("W1/L1", "W2/L2"), render(result));
         assertEquals(new PairStats(1, 1, 0, 0, 2, 0), result.stats());
@@ -60,7 +60,7 @@ class PairBuilderTest {
 
     @Test
     void kLargerThanBothSetsWrapsEachSetAroundIndependently() {
-        List<ScoredSample> samples = List.of(right("W1"), right("W2"), wrong("L1"), wrong("L2"), wrong("L3"));
+        List<VerifiedSample> samples = List.of(right("W1"), right("W2"), wrong("L1"), wrong("L2"), wrong("L3"));
         PairBuilder.Result result = PairBuilder.builder(7).build().pairsFor(QUESTION, samples);
         assertEquals(List.of("W1/L1", "W2/L2", "W1/L3", "W2/L1", "W1/L2", "W2/L3", "W1/L1"), render(result));
         assertEquals(7, result.stats().pairs());
@@ -68,7 +68,7 @@ class PairBuilderTest {
 
     @Test
     void kBetweenTheSetSizesWrapsOnlyTheSmallerSet() {
-        List<ScoredSample> samples = List.of(right("W1"), wrong("L1"), wrong("L2"), wrong("L3"), wrong("L4"));
+        List<VerifiedSample> samples = List.of(right("W1"), wrong("L1"), wrong("L2"), wrong("L3"), wrong("L4"));
         PairBuilder.Result result = PairBuilder.builder(3).build().pairsFor(QUESTION, samples);
         assertEquals(List.of("W1/L1", "W1/L2", "W1/L3"), render(result));
     }
@@ -108,7 +108,7 @@ class PairBuilderTest {
 
     @Test
     void deduplicationDropsRepeatedTextsInEachSetAndCountsThem() {
-        List<ScoredSample> samples = List.of(right("W1"), right("W1"), right("W2"), wrong("L1"), wrong("L1"), wrong("L1"));
+        List<VerifiedSample> samples = List.of(right("W1"), right("W1"), right("W2"), wrong("L1"), wrong("L1"), wrong("L1"));
         PairBuilder.Result result = PairBuilder.builder(4).build().pairsFor(QUESTION, samples);
         assertEquals(List.of("W1/L1", "W2/L1", "W1/L1", "W2/L1"), render(result));
         assertEquals(3, result.stats().duplicatesRemoved());
@@ -116,7 +116,7 @@ class PairBuilderTest {
 
     @Test
     void deduplicationCanBeTurnedOff() {
-        List<ScoredSample> samples = List.of(right("W1"), right("W1"), right("W2"), wrong("L1"), wrong("L2"), wrong("L1"));
+        List<VerifiedSample> samples = List.of(right("W1"), right("W1"), right("W2"), wrong("L1"), wrong("L2"), wrong("L1"));
         PairBuilder.Result result = PairBuilder.builder(3).deduplicate(false).build().pairsFor(QUESTION, samples);
         assertEquals(List.of("W1/L1", "W1/L2", "W2/L1"), render(result));
         assertEquals(0, result.stats().duplicatesRemoved());
@@ -124,7 +124,7 @@ class PairBuilderTest {
 
     @Test
     void goldChainEqualToASampleIsCountedOnce() {
-        List<ScoredSample> samples = List.of(right(QUESTION.goldChain()), right("W1"), wrong("L1"));
+        List<VerifiedSample> samples = List.of(right(QUESTION.goldChain()), right("W1"), wrong("L1"));
         PairBuilder.Result result = PairBuilder.builder(2).includeGoldChain(true).build().pairsFor(QUESTION, samples);
         assertEquals(List.of(QUESTION.goldChain() + "/L1", "W1/L1"), render(result));
         assertEquals(1, result.stats().duplicatesRemoved());
@@ -135,13 +135,13 @@ class PairBuilderTest {
         Question second = new Question("q2", "p2", "1", null);
         Question third = new Question("q3", "p3", "1", null);
         Question fourth = new Question("q4", "p4", "1", null);
-        List<ScoredSample> samples = new ArrayList<>(List.of(
-                new ScoredSample("q2", "b-right", "1", true, 0),
+        List<VerifiedSample> samples = new ArrayList<>(List.of(
+                new VerifiedSample("q2", "b-right", "1", true, 0),
                 right("W1"),
-                new ScoredSample("q3", "c-wrong", "2", false, 0),
+                new VerifiedSample("q3", "c-wrong", "2", false, 0),
                 wrong("L1"),
-                new ScoredSample("q2", "b-wrong", "7", false, 1),
-                new ScoredSample("q2", "b-wrong", "7", false, 2)));
+                new VerifiedSample("q2", "b-wrong", "7", false, 1),
+                new VerifiedSample("q2", "b-wrong", "7", false, 2)));
         PairBuilder.Result result = PairBuilder.builder(2).build().build(List.of(QUESTION, second, third, fourth), samples);
         assertEquals(List.of("W1/L1", "W1/L1", "b-right/b-wrong", "b-right/b-wrong"), render(result));
         assertEquals(List.of("q1", "q1", "q2", "q2"), result.pairs().stream().map(PreferencePair::questionId).toList());
@@ -152,21 +152,21 @@ class PairBuilderTest {
     void inconsistentInputIsRejected() {
         PairBuilder builder = PairBuilder.builder(1).build();
         assertThrows(IllegalArgumentException.class,
-                () -> builder.pairsFor(QUESTION, List.of(new ScoredSample("other", "x", null, true))));
+                () -> builder.pairsFor(QUESTION, List.of(new VerifiedSample("other", "x", null, true))));
         assertThrows(IllegalArgumentException.class,
-                () -> builder.build(List.of(QUESTION), List.of(new ScoredSample("unknown", "x", null, true))));
+                () -> builder.build(List.of(QUESTION), List.of(new VerifiedSample("unknown", "x", null, true))));
         assertThrows(IllegalArgumentException.class, () -> builder.build(List.of(QUESTION, QUESTION), List.of()));
         assertThrows(IllegalArgumentException.class, () -> PairBuilder.builder(0));
     }
 
     @Test
     void scoringASampleUsesExtractorAndVerifier() {
-        ScoredSample correct = ScoredSample.score(QUESTION, "3+2=5. The answer is 5.", 4,
+        VerifiedSample correct = VerifiedSample.verify(QUESTION, "3+2=5. The answer is 5.", 4,
                 new NumericAnswerExtractor(), Verifiers.numericExactMatch());
-        assertEquals(new ScoredSample("q1", "3+2=5. The answer is 5.", "5", true, 4), correct);
-        ScoredSample unanswered = ScoredSample.score(QUESTION, "3+2=6.", 5,
+        assertEquals(new VerifiedSample("q1", "3+2=5. The answer is 5.", "5", true, 4), correct);
+        VerifiedSample unanswered = VerifiedSample.verify(QUESTION, "3+2=6.", 5,
                 new NumericAnswerExtractor(), Verifiers.numericExactMatch());
-        assertEquals(new ScoredSample("q1", "3+2=6.", null, false, 5), unanswered);
+        assertEquals(new VerifiedSample("q1", "3+2=6.", null, false, 5), unanswered);
     }
 
     @Test

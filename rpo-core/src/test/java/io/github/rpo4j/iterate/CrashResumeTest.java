@@ -112,12 +112,110 @@ class CrashResumeTest {
         assertEquals(List.of(), leftovers(dir), "temporary files were left behind");
     }
 
+    @Test
+    void aSecondProcessIsRefusedWhileARunHoldsTheDirectoryAndAKillLeavesNoStaleLock() throws Exception {
+        Path dir = tmp.resolve("locked");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                CrashableRun.class.getName(), dir.toString());
+        pb.environment().put(CrashableRun.STOP_AT, "1 sampling");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process child = pb.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("STOPPED ")) {
+                // the child now holds the lock and waits at its stop point
+            }
+            assertTrue(line != null, "the child ended before its stop point");
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> TinyRuns.preference(dir, TinyRuns.PARITY).build().run());
+            assertTrue(e.getMessage().contains("in use by another run"), e.getMessage());
+            assertTrue(Files.exists(new RunDirectory(dir).partialSamples(1)), "the refused run left the live one's files");
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        try (RunDirectory.Lock lock = new RunDirectory(dir).lock()) {
+            assertTrue(lock != null, "SIGKILL released the lock");
+        }
+    }
+
     /** Runs the child to its stop point and kills it there, or (with no stop point) to the end. */
     private Attempt attempt(Path dir, String stopAt) throws IOException, InterruptedException {
+        return attempt(dir, "rpo", stopAt);
+    }
+
+    /**
+     * RISE and SCoRe killed mid-collection, after their data is on disk, mid-training (RISE) or while the reference
+     * is computed (SCoRe), after the checkpoint, mid-evaluation and in the second iteration: every metric of every
+     * evaluated model, training metrics of a skipped training stage included, equals an uninterrupted run's.
+     */
+    @Test
+    void riseKilledAtEveryStageFinishesWithTheMetricsOfAnUninterruptedRun() throws Exception {
+        RunResult straight = TinyRuns.rise(tmp.resolve("straight-rise"), TinyRuns.PARITY).build().run();
+        killAtEveryStageAndCompare(straight, "rise", "1 trained-one-step");
+    }
+
+    @Test
+    void scoreKilledAtEveryStageFinishesWithTheMetricsOfAnUninterruptedRun() throws Exception {
+        RunResult straight = TinyRuns.score(tmp.resolve("straight-score"), TinyRuns.PARITY).build().run();
+        killAtEveryStageAndCompare(straight, "score", "1 reference");
+    }
+
+    private void killAtEveryStageAndCompare(RunResult straight, String method, String midTraining) throws Exception {
+        Path dir = tmp.resolve("killed-" + method);
+        RunDirectory run = new RunDirectory(dir);
+
+        // Mid-collection: the episodes or rollouts are published at the end of the stage, so nothing is on disk.
+        Attempt a = attempt(dir, method, "1 sampling");
+        assertTrue(Files.exists(run.evaluation(0)) && Files.notExists(run.samples(1)));
+
+        // After the data: training has started.
+        a = attempt(dir, method, midTraining);
+        assertTrue(a.printed("SKIPPED 0 evaluate") && a.printed("STAGE 1 sample"));
+        assertTrue(Files.exists(run.samples(1)) && Files.notExists(run.model(1)) && Files.notExists(run.training(1)));
+
+        // After the checkpoint: the data is reused, the model trained again from M0 and published.
+        a = attempt(dir, method, "1 checkpointed");
+        assertTrue(a.printed("SKIPPED 1 sample") && a.printed("STAGE 1 train"));
+        assertTrue(ModelDirectory.isComplete(run.model(1)) && Files.exists(run.training(1)));
+
+        // Mid-evaluation: training is skipped, its metrics are read back from train.json.
+        a = attempt(dir, method, "1 evaluating");
+        assertTrue(a.printed("SKIPPED 1 train") && !a.printed("STAGE 1 train"));
+        assertTrue(Files.notExists(run.evaluation(1)));
+
+        // Mid-collection of the second iteration, from the M1 read back from disk.
+        a = attempt(dir, method, "2 sampling");
+        assertTrue(Files.exists(run.evaluation(1)) && Files.notExists(run.samples(2)));
+
+        a = attempt(dir, method, "");
+        assertTrue(a.printed("FINISHED") && a.printed("SKIPPED 1 iteration"));
+
+        List<Map<String, Object>> metrics = readMetrics(run.metrics());
+        assertEquals(straight.iterations().size(), metrics.size());
+        for (int t = 0; t < metrics.size(); t++) {
+            Map<String, Object> expected = new java.util.TreeMap<>(straight.iterations().get(t));
+            Map<String, Object> actual = new java.util.TreeMap<>(metrics.get(t));
+            RunBookkeeping.PER_QUESTION_KEYS.forEach(expected::remove);
+            expected.remove("seconds");
+            actual.remove("seconds");
+            assertEquals(RunDirectory.JSON.valueToTree(expected), RunDirectory.JSON.valueToTree(actual),
+                    method + ": metrics of iteration " + t);
+        }
+        assertTrue(((Number) metrics.get(1).get("train_questions_used")) != null || method.equals("score"),
+                "a skipped training stage reports its questions");
+        assertEquals(List.of(), leftovers(dir), "temporary files were left behind");
+    }
+
+    private Attempt attempt(Path dir, String method, String stopAt) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
                 "-Dorg.bytedeco.javacpp.maxbytes=1G", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), CrashableRun.class.getName(), dir.toString());
+                "-cp", System.getProperty("java.class.path"), CrashableRun.class.getName(), dir.toString(), method);
         pb.environment().put(CrashableRun.STOP_AT, stopAt);
         pb.environment().put("OMP_NUM_THREADS", "1");
         Path log = tmp.resolve("child-" + System.nanoTime() + ".log");

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Runs {@link TinyRuns#preference} in the directory given as the only argument, in a JVM of its own so that a
+ * Runs {@link TinyRuns#preference} (or, with a second argument {@code rise} or {@code score}, {@link TinyRuns#rise}
+ * or {@link TinyRuns#score}) in the directory given as the first argument, in a JVM of its own so that a
  * test can kill it with SIGKILL. It reports its progress on stdout, one line per event:
  * <pre>
  * STAGE t stage            a stage starts
@@ -20,9 +21,11 @@ import java.util.Map;
  * line of every attempt is the same. Stopping there and waiting makes the kill deterministic: the process is
  * always killed exactly at that point, never a little earlier or later. Points:
  * <ul>
- *   <li>{@code sampling}: the first sample of the second sampling chunk, after the first chunk was flushed;</li>
+ *   <li>{@code sampling}: the first sample of the second sampling chunk, after the first chunk was flushed (RPO);
+ *       RISE and SCoRe, which publish their episodes or rollouts at the end of the stage: the third verdict;</li>
  *   <li>{@code pairs-written}: the training stage starts, pairs.jsonl is written;</li>
- *   <li>{@code trained-one-step}: the first optimiser step is done, in memory only;</li>
+ *   <li>{@code trained-one-step}: the first optimiser step is done, in memory only (RPO and RISE);</li>
+ *   <li>{@code reference}: SCoRe's reference log-probs are being computed, the rollouts are on disk;</li>
  *   <li>{@code checkpointed}: the evaluation stage starts, the iteration's model directory is published;</li>
  *   <li>{@code evaluating}: the second verified answer of the evaluation.</li>
  * </ul>
@@ -35,17 +38,19 @@ public final class CrashableRun {
     private static volatile int iteration = -1;
     private static volatile String stage = "";
     private static int evaluationVerdicts;
+    private static int sampleVerdicts;
 
     private CrashableRun() {
     }
 
     public static void main(String[] args) throws Exception {
         String stopAt = System.getenv().getOrDefault(STOP_AT, "");
+        String method = args.length > 1 ? args[1] : "rpo";
         Question secondChunkFirst = TinyRuns.train().get(TinyRuns.SAMPLE_CHUNK);
         Verifier verifier = (q, completion) -> {
             if (stage.equals("sample")) {
                 OUT.println("SAMPLED " + iteration + " " + q.id());
-                if (q.id().equals(secondChunkFirst.id())) {
+                if (method.equals("rpo") ? q.id().equals(secondChunkFirst.id()) : ++sampleVerdicts == 3) {
                     stopIf(stopAt, "sampling");
                 }
             } else if (stage.equals("evaluate") && ++evaluationVerdicts == 2) {
@@ -59,11 +64,14 @@ public final class CrashableRun {
                 iteration = t;
                 stage = name;
                 evaluationVerdicts = 0;
+                sampleVerdicts = 0;
                 OUT.println("STAGE " + t + " " + name);
                 if (name.equals("train")) {
                     stopIf(stopAt, "pairs-written");
                 } else if (name.equals("evaluate") && t > 0) {
                     stopIf(stopAt, "checkpointed");
+                } else if (name.equals("reference")) {
+                    stopIf(stopAt, "reference");
                 }
             }
 
@@ -79,7 +87,13 @@ public final class CrashableRun {
                 }
             }
         };
-        TinyRuns.preference(Path.of(args[0]), verifier).listener(reporter).build().run();
+        Path dir = Path.of(args[0]);
+        switch (method) {
+            case "rpo" -> TinyRuns.preference(dir, verifier).listener(reporter).build().run();
+            case "rise" -> TinyRuns.rise(dir, verifier).listener(reporter).build().run();
+            case "score" -> TinyRuns.score(dir, verifier).listener(reporter).build().run();
+            default -> throw new IllegalArgumentException("method: rpo, rise or score, got " + method);
+        }
         OUT.println("FINISHED");
         OUT.flush();
     }

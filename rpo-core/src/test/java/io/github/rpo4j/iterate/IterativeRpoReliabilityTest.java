@@ -125,7 +125,7 @@ class IterativeRpoReliabilityTest {
         Files.writeString(kept, "{\"iteration\":0}");
         Map<String, UnaryOperator<IterativeRpo.Builder>> bad = Map.of(
                 "beta", b -> b.beta(Double.NaN),
-                "alpha", b -> b.alpha(-1),
+                "nllWeight", b -> b.nllWeight(-1),
                 "iterations", b -> b.iterations(0),
                 "maxNewTokens", b -> b.maxNewTokens(0),
                 "pairsPerQuestion (K)", b -> b.pairsPerQuestion(-3),

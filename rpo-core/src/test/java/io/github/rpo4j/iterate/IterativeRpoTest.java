@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.VerifiedSample;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.model.ModelConfig;
@@ -51,7 +51,7 @@ class IterativeRpoTest {
         assertEquals(3, r.iterations().size());
         RunDirectory run = new RunDirectory(dir);
         for (int t = 1; t <= 2; t++) {
-            List<ScoredSample> samples = JsonlReader.readAll(run.samples(t), ScoredSample.class);
+            List<VerifiedSample> samples = JsonlReader.readAll(run.samples(t), VerifiedSample.class);
             assertEquals(6 * 4, samples.size());
             assertTrue(Files.exists(run.pairs(t)) && Files.exists(run.training(t)));
             assertTrue(ModelDirectory.isComplete(run.model(t)));
@@ -112,7 +112,7 @@ class IterativeRpoTest {
                 "{\"questionId\":\"a\",\"completion\":\"2\",\"extractedAnswer\":null,\"correct\":true,\"sampleIndex\":1}",
                 "{\"questionId\":\"b\",\"completion\":\"3\",\"extractedAnswer\":null,\"correct\":false,\"sampleIndex\":0}",
                 "{\"questionId\":\"b\",\"comple"));
-        Map<String, List<ScoredSample>> whole = IterativeRpo.readCompleteQuestions(partial, 2);
+        Map<String, List<VerifiedSample>> whole = IterativeRpo.readCompleteQuestions(partial, 2);
         assertEquals(List.of("a"), List.copyOf(whole.keySet()));
     }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.github.rpo4j.data.ArithmeticStepChecker;
 import io.github.rpo4j.data.Question;
-import io.github.rpo4j.data.ScoredSample;
+import io.github.rpo4j.data.VerifiedSample;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,15 +16,15 @@ class SampleDiagnosticsTest {
     void countsAgainstHandComputedValues() {
         Question a = new Question("a", "Ann has 2 pens. She buys 3 more.", "5", "2+3=5. The answer is 5.");
         Question b = new Question("b", "Bob has 9 cups. He loses 4.", "5", "9-4=5. The answer is 5.");
-        List<ScoredSample> samples = List.of(
-                new ScoredSample("a", "2+3=5. The answer is 5.", "5", true),   // the gold chain
-                new ScoredSample("a", "2+3=6. The answer is 5.", "5", true),   // right answer, wrong step
-                new ScoredSample("a", "2+3=5. The answer is 5.", "5", true),   // the gold chain again
-                new ScoredSample("a", "2+3=6. The answer is 6.", "6", false),
-                new ScoredSample("b", "9-4=6. The answer is 6.", "6", false),
-                new ScoredSample("b", "9-4=6. The answer is 6.", "6", false),
-                new ScoredSample("b", "9-3=6. The answer is 6.", "6", false),
-                new ScoredSample("b", "9-4=7. The answer is 7.", "7", false));
+        List<VerifiedSample> samples = List.of(
+                new VerifiedSample("a", "2+3=5. The answer is 5.", "5", true),   // the gold chain
+                new VerifiedSample("a", "2+3=6. The answer is 5.", "5", true),   // right answer, wrong step
+                new VerifiedSample("a", "2+3=5. The answer is 5.", "5", true),   // the gold chain again
+                new VerifiedSample("a", "2+3=6. The answer is 6.", "6", false),
+                new VerifiedSample("b", "9-4=6. The answer is 6.", "6", false),
+                new VerifiedSample("b", "9-4=6. The answer is 6.", "6", false),
+                new VerifiedSample("b", "9-3=6. The answer is 6.", "6", false),
+                new VerifiedSample("b", "9-4=7. The answer is 7.", "7", false));
         Map<String, Object> m = SampleDiagnostics.of(List.of(a, b), samples, new ArithmeticStepChecker());
         assertEquals(3 / 8.0, m.get("sample_accuracy"));
         assertEquals(8, m.get("samples"));

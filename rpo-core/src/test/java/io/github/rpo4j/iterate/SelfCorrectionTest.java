@@ -76,7 +76,7 @@ class SelfCorrectionTest {
         // a: majority 5 (wrong); b: 2 (right); c: tie 7 vs 8, the earlier 7 (wrong).
         assertEquals(1 / 3.0, r.majorityOverTurnsAccuracy(Verifiers.numericExactMatch()), 1e-12);
 
-        Map<String, Object> m = Score.twoAttemptMetrics(new boolean[] {true, false, false, true},
+        Map<String, Object> m = SCoRe.twoAttemptMetrics(new boolean[] {true, false, false, true},
                 new boolean[] {true, true, false, false});
         assertEquals(0.5, m.get("acc_t1"));
         assertEquals(0.5, m.get("acc_t2"));
@@ -162,9 +162,9 @@ class SelfCorrectionTest {
         RunDirectory run = new RunDirectory(dir);
         assertEquals(3, r.iterations().size());
         for (int t = 1; t <= 2; t++) {
-            List<ScoreRollout> rollouts = JsonlReader.readAll(run.samples(t), ScoreRollout.class);
+            List<SCoReRollout> rollouts = JsonlReader.readAll(run.samples(t), SCoReRollout.class);
             assertEquals(6 * 2, rollouts.size());
-            for (ScoreRollout x : rollouts) {
+            for (SCoReRollout x : rollouts) {
                 assertEquals(x.firstPrompt() + x.first() + Score.DEFAULT_INSTRUCTION, x.secondPrompt());
             }
             Map<?, ?> training = run.readJson(run.training(t), Map.class);

@@ -40,6 +40,22 @@ final class TinyRuns {
         return SPLIT.train();
     }
 
+    /** RISE over the same questions: two iterations of three-turn episodes, two candidates per turn. */
+    static Rise.Builder rise(Path dir, Verifier verifier) {
+        return Rise.builder().model(model(224), TOKENIZER).trainQuestions(train()).evalQuestions(SPLIT.test())
+                .verifier(verifier).iterations(2).turns(3).candidates(2).maxNewTokens(12).majorityVote(2, 1.0)
+                .temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).sampleChunkQuestions(SAMPLE_CHUNK)
+                .progressBar(false).runDirectory(dir);
+    }
+
+    /** SCoRe over the same questions: one stage I and one stage II iteration, two first attempts per question. */
+    static SCoRe.Builder score(Path dir, Verifier verifier) {
+        return SCoRe.builder().model(model(224), TOKENIZER).trainQuestions(train()).evalQuestions(SPLIT.test())
+                .verifier(verifier).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12).majorityVote(2, 1.0)
+                .temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).sampleChunkQuestions(SAMPLE_CHUNK)
+                .progressBar(false).runDirectory(dir);
+    }
+
     static IterativeRpo.Builder preference(Path dir, Verifier verifier) {
         return IterativeRpo.builder().model(model(224), TOKENIZER).trainQuestions(train()).evalQuestions(SPLIT.test())
                 .verifier(verifier).iterations(2).samplesPerQuestion(SAMPLES_PER_QUESTION).pairsPerQuestion(2)

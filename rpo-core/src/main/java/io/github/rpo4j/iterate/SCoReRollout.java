@@ -11,6 +11,6 @@ package io.github.rpo4j.iterate;
  * @param second        the second attempt
  * @param secondCorrect its verdict (r2)
  */
-public record ScoreRollout(String questionId, String firstPrompt, String first, boolean firstCorrect,
+public record SCoReRollout(String questionId, String firstPrompt, String first, boolean firstCorrect,
                            String secondPrompt, String second, boolean secondCorrect) {
 }

@@ -12,14 +12,14 @@ import java.util.Objects;
  * @param sampleIndex     the position of the sample among those drawn for the question, or
  *                        {@link #NO_INDEX} when not tracked
  */
-public record ScoredSample(String questionId, String completion, String extractedAnswer, boolean correct,
+public record VerifiedSample(String questionId, String completion, String extractedAnswer, boolean correct,
                            int sampleIndex) {
 
     /** The {@code sampleIndex} of a sample whose position is not tracked. */
     public static final int NO_INDEX = -1;
 
     /** Validates the components; see the record description for the rules. */
-    public ScoredSample {
+    public VerifiedSample {
         Objects.requireNonNull(questionId, "questionId");
         Objects.requireNonNull(completion, "completion");
         if (questionId.isBlank()) {
@@ -31,19 +31,19 @@ public record ScoredSample(String questionId, String completion, String extracte
     }
 
     /** A sample without a tracked index. */
-    public ScoredSample(String questionId, String completion, String extractedAnswer, boolean correct) {
+    public VerifiedSample(String questionId, String completion, String extractedAnswer, boolean correct) {
         this(questionId, completion, extractedAnswer, correct, NO_INDEX);
     }
 
     /**
-     * Scores a completion: the extractor supplies {@code extractedAnswer}, the verifier the verdict.
+     * Verifies a completion: the extractor supplies {@code extractedAnswer}, the verifier the verdict.
      */
-    public static ScoredSample score(Question question, String completion, int sampleIndex,
+    public static VerifiedSample verify(Question question, String completion, int sampleIndex,
                                      AnswerExtractor extractor, Verifier verifier) {
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(extractor, "extractor");
         Objects.requireNonNull(verifier, "verifier");
-        return new ScoredSample(question.id(), completion, extractor.extract(completion).orElse(null),
+        return new VerifiedSample(question.id(), completion, extractor.extract(completion).orElse(null),
                 verifier.isCorrect(question, completion), sampleIndex);
     }
 }

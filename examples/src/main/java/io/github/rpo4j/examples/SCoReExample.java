@@ -3,7 +3,7 @@ package io.github.rpo4j.examples;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.iterate.QuickstartRecipe;
 import io.github.rpo4j.iterate.RunResult;
-import io.github.rpo4j.iterate.Score;
+import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.tensor.NativeMemory;
 import java.nio.file.Path;
@@ -15,30 +15,30 @@ import java.util.Map;
  * right-to-wrong fractions.
  *
  * <pre>
- * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.ScoreSelfCorrectionExample runs/quickstart/m0 runs/score
+ * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.SCoReExample runs/quickstart/m0 runs/score
  * </pre>
  */
-public final class ScoreSelfCorrectionExample {
+public final class SCoReExample {
 
-    private ScoreSelfCorrectionExample() {
+    private SCoReExample() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: ScoreSelfCorrectionExample M0_DIR [RUN_DIR]");
+            System.err.println("usage: SCoReExample M0_DIR [RUN_DIR]");
             System.exit(2);
         }
         NativeMemory.applyDefaults();
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         SyntheticArithmeticTask.Split split = StartingModel.quickstartSplit(task);
-        RunResult result = Score.builder()
+        RunResult result = SCoRe.builder()
                 .modelDirectory(Path.of(args[0]))
                 .trainQuestions(QuickstartRecipe.pool(split, QuickstartRecipe.POOL))
                 .evalQuestions(split.test())
                 .verifier(task.verifier())
                 .stages(1, 2)
                 .samplesPerQuestion(4)
-                .beta1(0.01).beta2(0.1).alpha(10)
+                .beta1(0.01).beta2(0.1).progressBonus(10)
                 .temperature(0.8)
                 .maxNewTokens(task.maxCompletionLength() + 8)
                 .training(QuickstartRecipe.training())

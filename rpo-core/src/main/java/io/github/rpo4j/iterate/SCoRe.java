@@ -1,0 +1,371 @@
+package io.github.rpo4j.iterate;
+
+import io.github.rpo4j.data.JsonlReader;
+import io.github.rpo4j.data.JsonlWriter;
+import io.github.rpo4j.data.Question;
+import io.github.rpo4j.generate.Sample;
+import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingSettings;
+import io.github.rpo4j.losses.ReinforceLoss;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.train.ReinforceTrainer;
+import io.github.rpo4j.train.TrainingReport;
+import io.github.rpo4j.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SCoRe, Self-Correction via Reinforcement learning (Kumar et al. 2024, arXiv 2409.12917): two attempts
+ * per question, the second after a self-correction instruction appended to the first, trained on-policy
+ * by REINFORCE against the frozen starting model M0 as reference. Each iteration k:
+ * <ol>
+ *   <li>sample {@code samplesPerQuestion} first attempts per training question from M_{k-1}, and one
+ *       second attempt after each; verify both (r1, r2 in {0, 1});</li>
+ *   <li>compute the reference log-probs of both attempts under M0, then train M_k from M_{k-1}:
+ *     <ul>
+ *       <li>Stage I (the first {@code stageOneIterations} iterations): REINFORCE on r2 for the second attempt
+ *           with KL weight beta1, and a KL weight beta2 (strong) keeping the first attempt close to M0
+ *           (its reward is 0, so only the KL moves it);</li>
+ *       <li>Stage II (the rest): REINFORCE on both attempts, the first with reward r1, the second with the
+ *           progress-shaped reward r2 + progressBonus (r2 - r1) (the paper's alpha); KL weight beta1 on both.</li>
+ *     </ul>
+ *       Each attempt is credited with its own reward only, not with the later attempt's: crediting the
+ *       first attempt with r2 + progressBonus (r2 - r1) would penalise a correct first answer. The KL
+ *       estimate log pi - log rho is subtracted from the reward ({@link ReinforceLoss.KlMode#REWARD_PENALTY}),
+ *       the form whose gradient pulls the policy towards the reference;</li>
+ *   <li>evaluate M_k: turn-1 greedy and majority-vote accuracy, Acc@t1, Acc@t2, delta(t1, t2) and the
+ *       fractions of questions going from wrong to right (delta i->c) and from right to wrong (delta c->i).</li>
+ * </ol>
+ * The run directory has {@link IterativeRpo}'s layout; iter-k/samples.jsonl holds the rollouts
+ * ({@link SCoReRollout}). A rerun resumes after the last completed stage.
+ */
+public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SCoRe.class);
+
+    /** The self-correction instruction; every character is in the synthetic task's alphabet. */
+    public static final String DEFAULT_INSTRUCTION =
+            " There might be an error in the solution above. Look for it and write the solution again. ";
+
+    private final Builder s;
+    private final RunDirectory run;
+    private final RunLoop<List<SCoReRollout>> loop;
+    private final RunBookkeeping books;
+    private final MultiTurnPrompt prompts;
+
+    private SCoRe(Builder s, RunDirectory run) {
+        this.s = s;
+        this.run = run;
+        this.loop = new RunLoop<>(s, this, run);
+        this.books = loop.books();
+        this.prompts = new MultiTurnPrompt(s.format, s.instruction, s.tokenizer, s.model.config().contextLength(),
+                s.maxNewTokens);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Stage I or II for iteration t (1-based). */
+    int stageOf(int t) {
+        return t <= s.stageOneIterations ? 1 : 2;
+    }
+
+    /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
+    public RunResult run() throws IOException {
+        return loop.run();
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        return s.describe();
+    }
+
+    @Override
+    public int iterations() {
+        return s.stageOneIterations + s.stageTwoIterations;
+    }
+
+    @Override
+    public List<String> reportedKeys() {
+        return List.of("sample_accuracy", "samples");
+    }
+
+    @Override
+    public void restoreTrainingMetrics(int t, Map<String, Object> info) throws IOException {
+        books.restoreTrainingMeans(t, info);
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    @Override
+    public List<SCoReRollout> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
+        info.put("stage", stageOf(t));
+        List<SCoReRollout> rollouts;
+        if (Files.exists(run.samples(t))) {
+            books.skipped(t, "sample");
+            rollouts = JsonlReader.readAll(run.samples(t), SCoReRollout.class);
+        } else {
+            books.stage(t, "sample");
+            rollouts = sample(t, model);
+            Files.createDirectories(run.iteration(t));
+            JsonlWriter.writeAtomically(run.samples(t), rollouts);
+        }
+        double first = rollouts.stream().filter(SCoReRollout::firstCorrect).count() / (double) Math.max(1, rollouts.size());
+        double second = rollouts.stream().filter(SCoReRollout::secondCorrect).count() / (double) Math.max(1, rollouts.size());
+        info.put("sample_accuracy", first);
+        info.put("sample_accuracy_t2", second);
+        info.put("samples", 2L * rollouts.size());
+        return rollouts;
+    }
+
+    private List<SCoReRollout> sample(int t, TransformerLM model) {
+        Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        List<SCoReRollout> out = new ArrayList<>();
+        for (int from = 0; from < s.trainQuestions.size(); from += s.sampleChunkQuestions) {
+            List<Question> chunk = s.trainQuestions.subList(from, Math.min(s.trainQuestions.size(),
+                    from + s.sampleChunkQuestions));
+            long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+            List<int[]> firstIds = new ArrayList<>();
+            List<String> firstPrompts = new ArrayList<>();
+            for (Question q : chunk) {
+                String p = prompts.prompt(q, List.of());
+                firstPrompts.add(p);
+                firstIds.add(s.tokenizer.encode(p));
+            }
+            List<List<Sample>> firsts = sampler.generate(firstIds, s.samplesPerQuestion,
+                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed));
+            List<int[]> secondIds = new ArrayList<>();
+            List<String> secondPrompts = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                for (Sample y1 : firsts.get(i)) {
+                    String p = prompts.prompt(chunk.get(i), List.of(y1.text()));
+                    secondPrompts.add(p);
+                    secondIds.add(s.tokenizer.encode(p));
+                }
+            }
+            List<List<Sample>> seconds = sampler.generate(secondIds, 1,
+                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed + 1));
+            int row = 0;
+            for (int i = 0; i < chunk.size(); i++) {
+                Question q = chunk.get(i);
+                for (Sample y1 : firsts.get(i)) {
+                    String y2 = seconds.get(row).get(0).text();
+                    out.add(new SCoReRollout(q.id(), firstPrompts.get(i), y1.text(), s.verifier.isCorrect(q, y1.text()),
+                            secondPrompts.get(row), y2, s.verifier.isCorrect(q, y2)));
+                    row++;
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** The objective of each attempt in a stage. */
+    List<ReinforceLoss> losses(int stage) {
+        ReinforceLoss.KlMode mode = ReinforceLoss.KlMode.REWARD_PENALTY;
+        if (stage == 1) {
+            return List.of(new ReinforceLoss(s.beta2, true, 0, mode), new ReinforceLoss(s.beta1, true, 0, mode));
+        }
+        return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.progressBonus, mode));
+    }
+
+    /** Rollouts as the trainer takes them: stage I gives the first attempt no reward of its own. */
+    static List<ReinforceTrainer.Rollout> toTrainerRollouts(List<SCoReRollout> rollouts, int stage) {
+        List<ReinforceTrainer.Rollout> out = new ArrayList<>();
+        for (SCoReRollout r : rollouts) {
+            double r1 = r.firstCorrect() ? 1 : 0;
+            double r2 = r.secondCorrect() ? 1 : 0;
+            out.add(new ReinforceTrainer.Rollout(List.of(
+                    new ReinforceTrainer.Attempt(r.firstPrompt(), r.first(), stage == 1 ? 0 : r1),
+                    new ReinforceTrainer.Attempt(r.secondPrompt(), r.second(), r2))));
+        }
+        return out;
+    }
+
+    @Override
+    public TransformerLM train(int t, TransformerLM model, List<SCoReRollout> rollouts, Map<String, Object> info)
+            throws IOException {
+        int stage = stageOf(t);
+        books.stage(t, "reference");
+        // The reference is M0, frozen; it is loaded only for this and dropped before the policy trains.
+        TransformerLM reference = ModelDirectory.load(run.model(0)).model();
+        List<ReinforceTrainer.Rollout> withRef = ReinforceTrainer.withReference(reference, s.tokenizer,
+                toTrainerRollouts(rollouts, stage), Math.max(8, s.training.microBatchSize()));
+        reference = null;
+        books.stage(t, "train");
+        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
+        TrainingReport report = new ReinforceTrainer(model, s.tokenizer, ts, losses(stage))
+                .train(withRef, "iter " + t + " train (stage " + stage + ")");
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("stage", stage);
+        training.put("steps", report.steps());
+        training.put("means", report.means());
+        training.put("history", report.history());
+        run.writeJson(run.training(t), training);
+        info.putAll(report.means());
+        ModelDirectory.save(run.model(t), model, s.tokenizer);
+        return model;
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    @Override
+    public Map<String, Object> evaluate(int t, TransformerLM model) {
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
+                s.evalQuestions, 2, s.verifier, s.extractor, s.evalChunkQuestions);
+        Map<String, Object> m = new LinkedHashMap<>(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
+        m.put("turn_correct", turns.correct());
+        return m;
+    }
+
+    @Override
+    public String summary(Map<String, Object> m) {
+        return String.format("; Acc@t1 %.3f Acc@t2 %.3f", ((Number) m.get("acc_t1")).doubleValue(),
+                ((Number) m.get("acc_t2")).doubleValue());
+    }
+
+    /** SCoRe's metrics from per-question correctness at the first and second attempt. */
+    static Map<String, Object> twoAttemptMetrics(boolean[] first, boolean[] second) {
+        int n = first.length;
+        int right1 = 0;
+        int right2 = 0;
+        int wrongToRight = 0;
+        int rightToWrong = 0;
+        for (int i = 0; i < n; i++) {
+            right1 += first[i] ? 1 : 0;
+            right2 += second[i] ? 1 : 0;
+            wrongToRight += !first[i] && second[i] ? 1 : 0;
+            rightToWrong += first[i] && !second[i] ? 1 : 0;
+        }
+        double d = Math.max(1, n);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("acc_t1", right1 / d);
+        m.put("acc_t2", right2 / d);
+        m.put("delta_t1_t2", (right2 - right1) / d);
+        m.put("delta_i_to_c", wrongToRight / d);
+        m.put("delta_c_to_i", rightToWrong / d);
+        return m;
+    }
+
+    /** Settings of a SCoRe run; required ones are checked by {@link #build()}. */
+    public static final class Builder extends LoopBuilder<Builder> {
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        private String instruction = DEFAULT_INSTRUCTION;
+        private int stageOneIterations = 1;
+        private int stageTwoIterations = 2;
+        private int samplesPerQuestion = 4;
+        private double temperature = 1.0;
+        private double beta1 = 0.01;
+        private double beta2 = 0.1;
+        private double progressBonus = 10;
+
+        /** Appended after the first attempt (default {@link #DEFAULT_INSTRUCTION}); must be encodable. */
+        public Builder instruction(String text) {
+            this.instruction = text;
+            return this;
+        }
+
+        /** Iterations of stage I, then of stage II (default 1 and 2). */
+        public Builder stages(int stageOne, int stageTwo) {
+            this.stageOneIterations = stageOne;
+            this.stageTwoIterations = stageTwo;
+            return this;
+        }
+
+        /** First attempts per training question, each followed by one second attempt (default 4). */
+        public Builder samplesPerQuestion(int n) {
+            this.samplesPerQuestion = n;
+            return this;
+        }
+
+        public Builder temperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        /** KL weight on both attempts in stage II and on the second in stage I (paper: 0.01). */
+        public Builder beta1(double b) {
+            this.beta1 = b;
+            return this;
+        }
+
+        /** KL weight on the first attempt in stage I (paper: 10 x beta1 = 0.1). */
+        public Builder beta2(double b) {
+            this.beta2 = b;
+            return this;
+        }
+
+        /** Weight of the progress bonus, progressBonus * (r2 - r1), in stage II (the paper's alpha: 10). */
+        public Builder progressBonus(double weight) {
+            this.progressBonus = weight;
+            return this;
+        }
+
+        /**
+         * The paper's name for {@link #progressBonus(double)}.
+         *
+         * @deprecated "alpha" also names RPO's NLL weight; use {@link #progressBonus(double)}
+         */
+        @Deprecated
+        public Builder alpha(double a) {
+            return progressBonus(a);
+        }
+
+        public SCoRe build() throws IOException {
+            checkCommonSettings();
+            RunBookkeeping.require(stageOneIterations >= 0 && stageTwoIterations >= 0
+                    && stageOneIterations + stageTwoIterations >= 1, "stages", ">= 0 each and >= 1 in all, got "
+                    + stageOneIterations + " and " + stageTwoIterations);
+            RunBookkeeping.require(samplesPerQuestion >= 2, "samplesPerQuestion",
+                    ">= 2, so that each question has samples to compare, got " + samplesPerQuestion);
+            // ReinforceTrainer's baseline is the mean reward of the micro-batch, the sample's own included: with a
+            // micro-batch of one the advantage, and so the policy gradient, is exactly zero.
+            RunBookkeeping.require(training.microBatchSize() >= 2, "training micro-batch size", ">= 2: the "
+                    + "REINFORCE baseline is the micro-batch's mean reward, the sample's own included, so a "
+                    + "micro-batch of one gives every sample a zero advantage and a zero gradient; got "
+                    + training.microBatchSize());
+            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
+            RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
+            RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
+            RunBookkeeping.require(progressBonus >= 0 && Double.isFinite(progressBonus), "progressBonus",
+                    ">= 0, got " + progressBonus);
+            RunBookkeeping.require(instruction != null, "instruction", "required");
+            if (tokenizer != null) {
+                MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction"); // before the run directory is touched
+            }
+            Builder frozen = frozenCopy();
+            RunDirectory run = frozen.loadModelAndPrepare();
+            MultiTurnPrompt.checkEncodable(frozen.tokenizer, instruction, "instruction");
+            return new SCoRe(frozen, run);
+        }
+
+        Map<String, Object> describe() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("method", "SCORE");
+            c.put("stage_one_iterations", stageOneIterations);
+            c.put("stage_two_iterations", stageTwoIterations);
+            c.put("samples_per_question", samplesPerQuestion);
+            c.put("instruction", instruction);
+            c.put("temperature", temperature);
+            c.put("beta1", beta1);
+            c.put("beta2", beta2);
+            c.put("progress_bonus", progressBonus);
+            return c;
+        }
+    }
+}

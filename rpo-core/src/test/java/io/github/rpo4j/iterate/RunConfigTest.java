@@ -1,0 +1,116 @@
+package io.github.rpo4j.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** config.json's settings and provenance, the settings check on resume, and the run directory's lock. */
+class RunConfigTest {
+
+    @TempDir
+    Path tmp;
+
+    private static IterativeRpo.Builder oneIteration(Path dir) {
+        return TinyRuns.preference(dir, TinyRuns.PARITY).iterations(1).majorityVote(0, 1.0);
+    }
+
+    @Test
+    void configHoldsTheSettingsAndWhatRanThem() throws IOException {
+        Path dir = tmp.resolve("run");
+        oneIteration(dir).seed(7).build().run();
+        JsonNode config = RunDirectory.JSON.readTree(new RunDirectory(dir).config().toFile());
+        JsonNode settings = config.get("settings");
+        assertEquals("PREFERENCE", settings.get("method").asText());
+        assertEquals(0.1, settings.get("beta").asDouble());
+        assertEquals(1.0, settings.get("nll_weight").asDouble());
+        assertEquals(7, settings.get("seed").asLong());
+        assertEquals(12, settings.get("max_new_tokens").asInt());
+        JsonNode provenance = config.get("provenance");
+        assertTrue(provenance.get("rpo4j_version").asText().matches("\\d+\\.\\d+\\.\\d+.*"), provenance.toString());
+        assertTrue(provenance.get("nd4j_version").asText().matches("\\d+\\.\\d+\\.\\d+.*"), provenance.toString());
+        assertEquals(System.getProperty("java.version"), provenance.get("java_version").asText());
+        assertTrue(provenance.get("os").asText().startsWith(System.getProperty("os.name")));
+        assertEquals(7, provenance.get("seed").asLong());
+        assertNotNull(provenance.get("available_processors"));
+    }
+
+    @Test
+    void aResumeWithOtherSettingsIsRefusedNamingEachUnlessAccepted() throws IOException {
+        Path dir = tmp.resolve("run");
+        RunResult first = oneIteration(dir).build().run();
+        RunDirectory run = new RunDirectory(dir);
+        String config = Files.readString(run.config());
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> oneIteration(dir).beta(0.2).nllWeight(2).build().run());
+        String message = e.getMessage();
+        assertTrue(message.contains("beta: was 0.1, now 0.2"), message);
+        assertTrue(message.contains("nll_weight: was 1.0, now 2.0"), message);
+        assertTrue(message.contains("--accept-changed-settings"), message);
+        assertTrue(!message.contains("seed") && !message.contains("max_new_tokens"), "only the differences: " + message);
+        assertEquals(config, Files.readString(run.config()), "a refused resume leaves config.json alone");
+
+        // The same settings resume silently; accepted changes resume and are recorded.
+        assertEquals(first.iterations().get(1).get("test_accuracy"),
+                oneIteration(dir).build().run().iterations().get(1).get("test_accuracy"));
+        oneIteration(dir).beta(0.2).acceptChangedSettings(true).build().run();
+        assertEquals(0.2, RunDirectory.JSON.readTree(run.config().toFile()).get("settings").get("beta").asDouble());
+    }
+
+    @Test
+    void theBuiltLoopKeepsTheSettingsOfItsBuildWhateverTheBuilderDoesLater() throws IOException {
+        Path dir = tmp.resolve("run");
+        IterativeRpo.Builder builder = oneIteration(dir);
+        IterativeRpo loop = builder.build();
+        builder.beta(0.5).iterations(3).listener(new IterationListener() {
+        });
+        RunResult r = loop.run();
+        assertEquals(2, r.iterations().size());
+        JsonNode settings = RunDirectory.JSON.readTree(new RunDirectory(dir).config().toFile()).get("settings");
+        assertEquals(0.1, settings.get("beta").asDouble());
+    }
+
+    @Test
+    void scoreRefusesAMicroBatchOfOneWhoseBaselineIsTheSampleItself() {
+        var e = assertThrows(IllegalArgumentException.class, () -> TinyRuns.score(tmp.resolve("s"), TinyRuns.PARITY)
+                .training(io.github.rpo4j.train.TrainingSettings.defaults(1e-3).withBatch(4, 1)).build());
+        assertTrue(e.getMessage().contains("micro-batch") && e.getMessage().contains("zero gradient"), e.getMessage());
+        assertTrue(Files.notExists(tmp.resolve("s")), "nothing is written for a rejected configuration");
+    }
+
+    @Test
+    void settingDifferencesAreListedLeafByLeafWithNumbersComparedByValue() {
+        JsonNode was = RunDirectory.JSON.valueToTree(Map.of("a", 1, "t", Map.of("lr", 1e-3, "batch", 4),
+                "list", List.of(0.8, 1.3)));
+        JsonNode now = RunDirectory.JSON.valueToTree(Map.of("a", 1.0, "t", Map.of("lr", 2e-3, "batch", 4),
+                "list", List.of(0.8), "new", "x"));
+        assertEquals(List.of("list: was [0.8,1.3], now [0.8]", "new: was absent, now \"x\"",
+                "t.lr: was 0.001, now 0.002"), RunConfig.differences(was, now));
+    }
+
+    @Test
+    void aRunDirectoryInUseIsRefusedAndFreedWhenItsRunEnds() throws IOException {
+        Path dir = tmp.resolve("run");
+        RunDirectory run = RunDirectory.prepare(dir);
+        try (RunDirectory.Lock held = run.lock()) {
+            IOException e = assertThrows(IOException.class, () -> oneIteration(dir).build().run());
+            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains(dir.toString()),
+                    e.getMessage());
+            assertTrue(Files.notExists(run.config()), "a refused run writes nothing");
+        }
+        oneIteration(dir).build().run(); // released: the run goes ahead
+        try (RunDirectory.Lock again = run.lock()) {
+            assertNotNull(again, "the finished run released its lock");
+        }
+    }
+}
