@@ -65,7 +65,8 @@ class GoldenValuesTest {
         for (JsonNode c : golden.get("nll")) {
             String name = c.get("name").asText();
             ObjectiveResult r = NllLoss.rewardWeightedNll(doubles(c.get("logps")), ints(c.get("lengths")),
-                    doubles(c.get("weights")), NllNormalization.valueOf(c.get("normalization").asText()));
+                    doubles(c.get("weights")), NllNormalization.valueOf(c.get("normalization").asText()),
+                    NllWeighting.SELF_NORMALISED); // make_golden.py divides by the weights' sum
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
             assertClose(doubles(c.get("grad")), r.gradient(), RTOL, ATOL, name + " grad");
         }
@@ -75,8 +76,9 @@ class GoldenValuesTest {
     void reinforceObjectives() {
         for (JsonNode c : golden.get("reinforce")) {
             String name = c.get("name").asText();
-            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(), c.get("use_baseline").asBoolean(),
-                    c.get("score_alpha").asDouble(), ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
+            // make_golden.py's baseline is the batch mean with the sample itself
+            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(), c.get("use_baseline").asBoolean()
+                    ? ReinforceLoss.Baseline.BATCH_MEAN : ReinforceLoss.Baseline.NONE, c.get("score_alpha").asDouble(), ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
             ObjectiveResult r = loss.compute(doubles(c.get("logps")), doubles(c.get("reference_logps")),
                     doubles(c.get("rewards")), doubles(c.get("first_attempt_rewards")), ints(c.get("lengths")));
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
