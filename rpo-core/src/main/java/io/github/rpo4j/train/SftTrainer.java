@@ -2,6 +2,7 @@ package io.github.rpo4j.train;
 
 import io.github.rpo4j.losses.NllLoss;
 import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.NllWeighting;
 import io.github.rpo4j.losses.ObjectiveResult;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tensor;
@@ -23,12 +24,25 @@ public final class SftTrainer {
     private final Tokenizer tokenizer;
     private final TrainingSettings settings;
     private final NllNormalization normalization;
+    private final NllWeighting weighting;
 
-    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization) {
+    /**
+     * @param weighting how the examples' weights enter the loss: {@link NllWeighting#UNNORMALISED} (RISE's
+     *                  reward-weighted regression) or {@link NllWeighting#SELF_NORMALISED} (divided by each
+     *                  micro-batch's sum of weights); with all weights 1 both are plain SFT
+     */
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization,
+                      NllWeighting weighting) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.normalization = normalization;
+        this.weighting = weighting;
+    }
+
+    /** SFT with the weights applied {@link NllWeighting#UNNORMALISED unnormalised}, as RISE's paper does. */
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization) {
+        this(model, tokenizer, settings, normalization, NllWeighting.UNNORMALISED);
     }
 
     /** SFT with the (weighted) mean NLL over all completion tokens of a batch, as token-level cross-entropy. */
@@ -66,7 +80,7 @@ public final class SftTrainer {
             SequenceBatch batch = SequenceBatch.of(seqs, context);
             Tensor logps = PolicyLogProbs.of(model, batch);
             ObjectiveResult r = NllLoss.rewardWeightedNll(logps.value().toDoubleVector(), batch.lengths(), weights,
-                    normalization);
+                    normalization, weighting);
             double[] g = r.gradient();
             for (int i = 0; i < g.length; i++) {
                 g[i] *= share;
