@@ -5,6 +5,7 @@ import io.github.rpo4j.losses.ReinforceLoss;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tensor;
 import io.github.rpo4j.text.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,6 +72,7 @@ public final class ReinforceTrainer {
     private final Tokenizer tokenizer;
     private final TrainingSettings settings;
     private final List<ReinforceLoss> lossPerAttempt;
+    private final Path checkpointDirectory;
 
     /**
      * @param lossPerAttempt the objective of attempt 0, 1, ...; a loss with a SCoRe bonus compares its
@@ -89,6 +91,20 @@ public final class ReinforceTrainer {
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.lossPerAttempt = List.copyOf(lossPerAttempt);
+        this.checkpointDirectory = null;
+    }
+
+    private ReinforceTrainer(ReinforceTrainer t, Path checkpointDirectory) {
+        this.model = t.model;
+        this.tokenizer = t.tokenizer;
+        this.settings = t.settings;
+        this.lossPerAttempt = t.lossPerAttempt;
+        this.checkpointDirectory = checkpointDirectory;
+    }
+
+    /** This trainer, writing and resuming in-stage checkpoints in {@code directory}, as {@link SftTrainer#withCheckpoints}. */
+    public ReinforceTrainer withCheckpoints(Path directory) {
+        return new ReinforceTrainer(this, java.util.Objects.requireNonNull(directory, "directory"));
     }
 
     /** The rollouts with every attempt's log-prob under {@code reference} filled in. */
@@ -217,7 +233,23 @@ public final class ReinforceTrainer {
             out.put("loss", loss);
             out.putAll(metrics);
             return out;
-        }, label);
+        }, label, (step, metrics) -> { }, checkpointDirectory == null ? null
+                : new TrainingLoop.Checkpoints<>(checkpointDirectory, ReinforceTrainer::contentHash));
+    }
+
+    private static long contentHash(Item item) {
+        long h = 17;
+        for (EncodedRollout r : item.rollouts()) {
+            for (SequenceBatch.Sequence s : r.sequences()) {
+                h = 31 * h + s.contentHash();
+            }
+            for (Attempt a : r.rollout().attempts()) {
+                h = 31 * h + Double.hashCode(a.reward());
+                h = 31 * h + Double.hashCode(a.referenceLogProb());
+            }
+            h = 31 * h + r.group();
+        }
+        return h;
     }
 
     private boolean usesLeaveOneOut() {

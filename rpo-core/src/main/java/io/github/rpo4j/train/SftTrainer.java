@@ -7,6 +7,7 @@ import io.github.rpo4j.losses.ObjectiveResult;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tensor;
 import io.github.rpo4j.text.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ public final class SftTrainer {
     private final TrainingSettings settings;
     private final NllNormalization normalization;
     private final NllWeighting weighting;
+    private final Path checkpointDirectory;
 
     /**
      * @param weighting how the examples' weights enter the loss: {@link NllWeighting#UNNORMALISED} (RISE's
@@ -33,11 +35,28 @@ public final class SftTrainer {
      */
     public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization,
                       NllWeighting weighting) {
+        this(model, tokenizer, settings, normalization, weighting, null);
+    }
+
+    private SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings,
+                       NllNormalization normalization, NllWeighting weighting, Path checkpointDirectory) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.normalization = normalization;
         this.weighting = weighting;
+        this.checkpointDirectory = checkpointDirectory;
+    }
+
+    /**
+     * This trainer, writing in-stage checkpoints into {@code directory} at the settings'
+     * {@link TrainingSettings#checkpointEvery()} and resuming from the one it finds there; see
+     * {@link TrainingLoop#run(TransformerLM, List, java.util.function.ToIntFunction, TrainingSettings,
+     * TrainingLoop.MicroBatchStep, String, TrainingLoop.StepListener, TrainingLoop.Checkpoints)}.
+     */
+    public SftTrainer withCheckpoints(Path directory) {
+        return new SftTrainer(model, tokenizer, settings, normalization, weighting,
+                java.util.Objects.requireNonNull(directory, "directory"));
     }
 
     /** SFT with the weights applied {@link NllWeighting#UNNORMALISED unnormalised}, as RISE's paper does. */
@@ -87,7 +106,8 @@ public final class SftTrainer {
             }
             logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
             return new LinkedHashMap<>(r.metrics());
-        }, label, listener);
+        }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
+                i -> 31 * i.sequence().contentHash() + Double.hashCode(i.weight())));
     }
 
     static String abbreviate(String s) {
