@@ -66,7 +66,7 @@ class GoldenValuesTest {
             String name = c.get("name").asText();
             ObjectiveResult r = NllLoss.rewardWeightedNll(doubles(c.get("logps")), ints(c.get("lengths")),
                     doubles(c.get("weights")), NllNormalization.valueOf(c.get("normalization").asText()),
-                    NllWeighting.SELF_NORMALISED); // make_golden.py divides by the weights' sum
+                    NllWeighting.valueOf(c.get("weighting").asText()));
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
             assertClose(doubles(c.get("grad")), r.gradient(), RTOL, ATOL, name + " grad");
         }
@@ -76,11 +76,13 @@ class GoldenValuesTest {
     void reinforceObjectives() {
         for (JsonNode c : golden.get("reinforce")) {
             String name = c.get("name").asText();
-            // make_golden.py's baseline is the batch mean with the sample itself
-            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(), c.get("use_baseline").asBoolean()
-                    ? ReinforceLoss.Baseline.BATCH_MEAN : ReinforceLoss.Baseline.NONE, c.get("score_alpha").asDouble(), ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
+            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(),
+                    ReinforceLoss.Baseline.valueOf(c.get("baseline").asText()), c.get("score_alpha").asDouble(),
+                    ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
+            JsonNode groups = c.get("groups");
             ObjectiveResult r = loss.compute(doubles(c.get("logps")), doubles(c.get("reference_logps")),
-                    doubles(c.get("rewards")), doubles(c.get("first_attempt_rewards")), ints(c.get("lengths")));
+                    doubles(c.get("rewards")), doubles(c.get("first_attempt_rewards")), ints(c.get("lengths")),
+                    groups == null || groups.isNull() ? null : ints(groups));
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
             assertClose(doubles(c.get("grad")), r.gradient(), RTOL, ATOL, name + " grad");
             assertEquals(c.get("kl").asDouble(), r.metric("kl"), 1e-13, name + " kl");
