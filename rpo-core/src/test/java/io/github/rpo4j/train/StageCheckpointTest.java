@@ -90,6 +90,22 @@ class StageCheckpointTest {
                 "the last step is the caller's to keep; no checkpoint is written after it");
     }
 
+    @Test
+    void theIntervalIsByTimeOrStepsWhicheverComesFirst() {
+        long second = 1_000_000_000L;
+        TrainingSettings.CheckpointInterval both = new TrainingSettings.CheckpointInterval(300, 50);
+        assertTrue(!both.due(299 * second, 49));
+        assertTrue(both.due(300 * second, 1));
+        assertTrue(both.due(1, 50));
+        TrainingSettings.CheckpointInterval timeOnly = new TrainingSettings.CheckpointInterval(60, 0);
+        assertTrue(!timeOnly.due(59 * second, 1_000_000) && timeOnly.due(60 * second, 0));
+        assertEquals(TrainingSettings.CheckpointInterval.DEFAULT, TrainingSettings.defaults(1e-3).checkpointEvery());
+        IllegalArgumentException never = assertThrows(IllegalArgumentException.class,
+                () -> new TrainingSettings.CheckpointInterval(0, 0));
+        assertTrue(never.getMessage().contains("seconds or steps"), never.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TrainingSettings.CheckpointInterval(-1, 5));
+    }
+
     private Attempt attempt(Path dir, int stopAfter) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
