@@ -82,21 +82,42 @@ def preference_case(name, loss_type, beta, pc, pr, rc, rr, lc, lr,
     }
 
 
-def nll_case(name, logps, lengths, normalization, weights=None):
+def nll_case(name, logps, lengths, normalization, weights=None, weighting="UNNORMALISED"):
     p = t(logps)
     lens = torch.tensor(lengths, dtype=torch.float64)
     w = torch.ones(len(logps)) if weights is None else torch.tensor(weights)
-    if normalization == "PER_SEQUENCE_MEAN":
+    if weighting == "UNNORMALISED":  # RISE: weights scale each sequence's NLL, the plain normaliser
+        if normalization == "PER_SEQUENCE_MEAN":
+            loss = (w * (-p / lens)).sum() / len(logps)
+        else:
+            loss = (w * (-p)).sum() / lens.sum()
+    elif normalization == "PER_SEQUENCE_MEAN":  # SELF_NORMALISED: the weights are in the normaliser too
         loss = (w * (-p / lens)).sum() / w.sum()
     else:
         loss = (w * (-p)).sum() / (w * lens).sum()
     loss.backward()
-    return {"name": name, "normalization": normalization, "logps": logps, "lengths": lengths,
-            "weights": weights, "loss": loss.item(), "grad": p.grad.tolist()}
+    return {"name": name, "normalization": normalization, "weighting": weighting, "logps": logps,
+            "lengths": lengths, "weights": weights, "loss": loss.item(), "grad": p.grad.tolist()}
 
 
-def reinforce_case(name, logps, ref_logps, rewards, lengths, kl_coefficient, use_baseline=True,
-                   score_alpha=0.0, first_rewards=None, kl_mode="LOSS_TERM"):
+def baselines(r, baseline, groups):
+    """Each sample's baseline, a constant: none, the batch mean with the sample, or the mean of the others
+    in its group (RLOO; 0 for a sample alone in its group)."""
+    b = len(r)
+    if baseline == "NONE":
+        return torch.zeros(b)
+    if baseline == "BATCH_MEAN":
+        return r.mean().expand(b)
+    g = [0] * b if groups is None else groups
+    out = []
+    for i in range(b):
+        others = [r[j] for j in range(b) if j != i and g[j] == g[i]]
+        out.append(torch.stack(others).mean() if others else torch.tensor(0.0))
+    return torch.stack(out)
+
+
+def reinforce_case(name, logps, ref_logps, rewards, lengths, kl_coefficient, baseline="BATCH_MEAN",
+                   score_alpha=0.0, first_rewards=None, kl_mode="LOSS_TERM", groups=None):
     p = t(logps)
     ref = torch.tensor(ref_logps)
     r = torch.tensor(rewards)
@@ -105,14 +126,13 @@ def reinforce_case(name, logps, ref_logps, rewards, lengths, kl_coefficient, use
     kl = p - ref  # sample-based estimate of KL(pi || ref) per sequence
     if kl_mode == "REWARD_PENALTY":
         r = r - kl_coefficient * kl.detach()
-    baseline = r.mean() if use_baseline else torch.tensor(0.0)
-    loss = -((r - baseline) * p).mean()
+    loss = -((r - baselines(r, baseline, groups).detach()) * p).mean()
     if kl_mode == "LOSS_TERM":
         loss = loss + kl_coefficient * kl.mean()
     loss.backward()
     return {"name": name, "logps": logps, "reference_logps": ref_logps, "rewards": rewards,
             "first_attempt_rewards": first_rewards, "lengths": lengths, "kl_coefficient": kl_coefficient,
-            "use_baseline": use_baseline, "score_alpha": score_alpha, "kl_mode": kl_mode,
+            "baseline": baseline, "groups": groups, "score_alpha": score_alpha, "kl_mode": kl_mode,
             "loss": loss.item(), "grad": p.grad.tolist(), "kl": kl.mean().item()}
 
 
@@ -161,18 +181,27 @@ def main():
     nll = [
         nll_case("nll_per_sequence_mean", logps, lengths, "PER_SEQUENCE_MEAN"),
         nll_case("nll_batch_token_mean", logps, lengths, "BATCH_TOKEN_MEAN"),
-        nll_case("weighted_nll_per_sequence_mean", logps, lengths, "PER_SEQUENCE_MEAN", weights),
-        nll_case("weighted_nll_batch_token_mean", logps, lengths, "BATCH_TOKEN_MEAN", weights),
+        nll_case("weighted_nll_per_sequence_mean", logps, lengths, "PER_SEQUENCE_MEAN", weights,
+                 weighting="SELF_NORMALISED"),
+        nll_case("weighted_nll_batch_token_mean", logps, lengths, "BATCH_TOKEN_MEAN", weights,
+                 weighting="SELF_NORMALISED"),
+        nll_case("unnormalised_weighted_nll_per_sequence_mean", logps, lengths, "PER_SEQUENCE_MEAN", weights),
+        nll_case("unnormalised_weighted_nll_batch_token_mean", logps, lengths, "BATCH_TOKEN_MEAN", weights),
     ]
     ref_logps = [-13.0, -29.0, -8.0, -57.5, -2.5]
     rewards = [1.0, 0.0, 1.0, 0.0, 0.5]
     first = [0.0, 0.0, 1.0, 1.0, 0.5]
     reinforce = [
         reinforce_case("reinforce_kl_baseline", logps, ref_logps, rewards, lengths, 0.05),
-        reinforce_case("reinforce_no_baseline", logps, ref_logps, rewards, lengths, 0.1, use_baseline=False),
+        reinforce_case("reinforce_no_baseline", logps, ref_logps, rewards, lengths, 0.1, baseline="NONE"),
         reinforce_case("reinforce_score_bonus", logps, ref_logps, rewards, lengths, 0.05,
                        score_alpha=10.0, first_rewards=first),
         reinforce_case("reinforce_kl_in_reward", logps, ref_logps, rewards, lengths, 0.2, kl_mode="REWARD_PENALTY"),
+        reinforce_case("reinforce_loo_one_group", logps, ref_logps, rewards, lengths, 0.05, baseline="LEAVE_ONE_OUT"),
+        reinforce_case("reinforce_loo_groups_kl_in_reward", logps, ref_logps, rewards, lengths, 0.2,
+                       baseline="LEAVE_ONE_OUT", kl_mode="REWARD_PENALTY", groups=[3, 1, 3, 1, 2]),
+        reinforce_case("reinforce_loo_groups_score_bonus", logps, ref_logps, rewards, lengths, 0.05,
+                       baseline="LEAVE_ONE_OUT", score_alpha=10.0, first_rewards=first, groups=[0, 0, 1, 1, 1]),
     ]
     tokens = [
         token_case("tokens_b2_t4_v7", 2, 4, 7, 1234,

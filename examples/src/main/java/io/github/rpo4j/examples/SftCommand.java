@@ -171,7 +171,8 @@ final class SftCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--progress", negatable = true,
-            description = "Show a progress bar on standard error (default: when run from an interactive terminal).")
+            description = "Show progress on standard error: a bar on a terminal, otherwise a log line per tenth of the "
+                    + "steps and at least once a minute (default: on).")
     Boolean progress;
 
     private static final int DEFAULT_LAYERS = 4;
@@ -241,7 +242,7 @@ final class SftCommand implements Callable<Integer> {
                 warmupSteps != null ? warmupSteps : totalSteps / 10,
                 minLrRatio, epochCount, batchSize, microBatchSize != null ? microBatchSize : batchSize, maxGradNorm,
                 AdamW.Settings.defaults().withWeightDecay(weightDecay), seed,
-                progress != null ? progress : System.console() != null, 0);
+                progress == null || progress, 0);
 
         ObjectNode summary = Rpo4jCli.JSON.createObjectNode();
         summary.put("out", outDir.toString());

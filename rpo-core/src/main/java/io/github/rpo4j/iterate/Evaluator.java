@@ -20,7 +20,12 @@ import java.util.function.Function;
 
 /**
  * Measures a model on questions as the RPO paper reports it: greedy accuracy, and accuracy of the
- * majority answer over k samples (ties go to the answer seen first; samples with no answer do not vote).
+ * majority answer over k samples (ties go to the answer that reached the top count first; samples with no
+ * answer do not vote).
+ *
+ * <p>The majority vote is judged on a real completion: the verifier sees the first sample (in sampling
+ * order) whose extracted answer is the majority answer, with its own chain, so a verifier that reads the
+ * chain as well as the answer judges what the model wrote, not a sentence made up from the answer.
  */
 public final class Evaluator {
 
@@ -92,10 +97,8 @@ public final class Evaluator {
                         greedy[from + i] = verifier.isCorrect(q, drawn.get(i).get(0).text());
                         correct[0] += greedy[from + i] ? 1 : 0;
                     } else {
-                        Optional<String> vote = majority(drawn.get(i));
-                        if (vote.isPresent() && verifier.isCorrect(q, "The answer is " + vote.get() + ".")) {
-                            correct[1]++;
-                        }
+                        List<String> texts = drawn.get(i).stream().map(Sample::text).toList();
+                        correct[1] += majorityIsCorrect(q, texts) ? 1 : 0;
                     }
                 }
             });
@@ -105,21 +108,32 @@ public final class Evaluator {
         return new Evaluation(questions.size(), correct[0], correct[1], k, greedy);
     }
 
-    private Optional<String> majority(List<Sample> samples) {
+    /**
+     * Whether the majority vote over {@code completions} is correct: the verifier judges the first completion
+     * that states the majority answer. False when no completion states an answer.
+     */
+    boolean majorityIsCorrect(Question question, List<String> completions) {
+        return majority(completions).map(c -> verifier.isCorrect(question, c)).orElse(false);
+    }
+
+    /** The first completion stating the most frequent answer, or empty when none states one. */
+    Optional<String> majority(List<String> completions) {
         Map<String, Integer> votes = new HashMap<>();
+        Map<String, String> firstStating = new HashMap<>();
         String best = null;
         int bestCount = 0;
-        for (Sample s : samples) {
-            Optional<String> a = answerOf.apply(s.text());
+        for (String completion : completions) {
+            Optional<String> a = answerOf.apply(completion);
             if (a.isEmpty()) {
                 continue;
             }
+            firstStating.putIfAbsent(a.get(), completion);
             int c = votes.merge(a.get(), 1, Integer::sum);
             if (c > bestCount) {
                 best = a.get();
                 bestCount = c;
             }
         }
-        return Optional.ofNullable(best);
+        return Optional.ofNullable(best == null ? null : firstStating.get(best));
     }
 }

@@ -2,6 +2,7 @@ package io.github.rpo4j.optim;
 
 import io.github.rpo4j.tensor.Tensor;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -90,6 +91,58 @@ public final class AdamW {
             blas.axpy(n, -lr / bias1, step, value);
             p.zeroGrad();
         }
+    }
+
+    /**
+     * The first-moment estimates by parameter name, for parameters that have had a gradient; the live
+     * arrays, for writing a checkpoint (do not change them).
+     */
+    public Map<String, INDArray> firstMoments() {
+        return java.util.Collections.unmodifiableMap(firstMoment);
+    }
+
+    /** The second-moment estimates, as {@link #firstMoments()}. */
+    public Map<String, INDArray> secondMoments() {
+        return java.util.Collections.unmodifiableMap(secondMoment);
+    }
+
+    /**
+     * Restores the state a checkpoint recorded: the steps taken and both moments, so that the next
+     * {@link #step(double)} computes exactly what it would have without the interruption.
+     *
+     * @throws IllegalArgumentException naming the parameter, when a moment names no parameter, has another
+     *                                  shape, or lacks its partner
+     */
+    public void restore(long steps, Map<String, INDArray> first, Map<String, INDArray> second) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("AdamW step count must be >= 0, got " + steps);
+        }
+        if (!first.keySet().equals(second.keySet())) {
+            throw new IllegalArgumentException("AdamW moments: first moments for " + first.keySet()
+                    + " but second moments for " + second.keySet());
+        }
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        for (String name : first.keySet()) {
+            Tensor p = params.get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("AdamW moments for \"" + name + "\", which is not a parameter");
+            }
+            for (INDArray moment : List.of(first.get(name), second.get(name))) {
+                if (!java.util.Arrays.equals(moment.shape(), p.value().shape())) {
+                    throw new IllegalArgumentException("AdamW moment of \"" + name + "\" has shape "
+                            + java.util.Arrays.toString(moment.shape()) + ", the parameter "
+                            + java.util.Arrays.toString(p.value().shape()));
+                }
+            }
+            m.put(name, p.value().like().assign(first.get(name)));
+            v.put(name, p.value().like().assign(second.get(name)));
+        }
+        firstMoment.clear();
+        firstMoment.putAll(m);
+        secondMoment.clear();
+        secondMoment.putAll(v);
+        step = steps;
     }
 
     /** Clears every parameter's gradient without updating. */

@@ -7,6 +7,7 @@ import io.github.rpo4j.losses.PreferenceLoss;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tensor;
 import io.github.rpo4j.text.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ public final class PreferenceTrainer {
     private final PreferenceLoss loss;
     private final int referenceBatchSize;
     private final String rejectedStepEnd;
+    private final Path checkpointDirectory;
 
     public PreferenceTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, PreferenceLoss loss) {
         this(model, tokenizer, settings, loss, null);
@@ -53,6 +55,26 @@ public final class PreferenceTrainer {
         this.loss = loss;
         this.referenceBatchSize = Math.max(8, settings.microBatchSize() * 2);
         this.rejectedStepEnd = rejectedStepEnd;
+        this.checkpointDirectory = null;
+    }
+
+    private PreferenceTrainer(PreferenceTrainer t, Path checkpointDirectory) {
+        this.model = t.model;
+        this.tokenizer = t.tokenizer;
+        this.settings = t.settings;
+        this.loss = t.loss;
+        this.referenceBatchSize = t.referenceBatchSize;
+        this.rejectedStepEnd = t.rejectedStepEnd;
+        this.checkpointDirectory = checkpointDirectory;
+    }
+
+    /**
+     * This trainer, writing and resuming in-stage checkpoints in {@code directory}, as
+     * {@link SftTrainer#withCheckpoints}. The reference log-probs are not in the checkpoint: {@link #prepare}
+     * must score the pairs under the stage's starting model, before training restores the checkpoint.
+     */
+    public PreferenceTrainer withCheckpoints(Path directory) {
+        return new PreferenceTrainer(this, java.util.Objects.requireNonNull(directory, "directory"));
     }
 
     /** A pair with its token ids and reference log-probs. */
@@ -149,6 +171,8 @@ public final class PreferenceTrainer {
             }
             logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
             return new LinkedHashMap<>(r.metrics());
-        }, label, listener);
+        }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
+                p -> 31 * (31 * (31 * p.chosen().contentHash() + p.rejected().contentHash())
+                        + Double.hashCode(p.referenceChosen())) + Double.hashCode(p.referenceRejected())));
     }
 }

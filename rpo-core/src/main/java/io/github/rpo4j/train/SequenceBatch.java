@@ -32,6 +32,11 @@ public record SequenceBatch(int[] inputs, INDArray targets, INDArray completionM
         public int length() {
             return prompt.length + completion.length;
         }
+
+        /** A hash of the token ids, the same in every process (for in-stage checkpoint fingerprints). */
+        public long contentHash() {
+            return 31L * java.util.Arrays.hashCode(prompt) + java.util.Arrays.hashCode(completion);
+        }
     }
 
     /** Lays out the sequences; the longest must fit the model's context ({@code maxLength}). */

@@ -2,10 +2,12 @@ package io.github.rpo4j.train;
 
 import io.github.rpo4j.losses.NllLoss;
 import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.NllWeighting;
 import io.github.rpo4j.losses.ObjectiveResult;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.tensor.Tensor;
 import io.github.rpo4j.text.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +25,43 @@ public final class SftTrainer {
     private final Tokenizer tokenizer;
     private final TrainingSettings settings;
     private final NllNormalization normalization;
+    private final NllWeighting weighting;
+    private final Path checkpointDirectory;
 
-    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization) {
+    /**
+     * @param weighting how the examples' weights enter the loss: {@link NllWeighting#UNNORMALISED} (RISE's
+     *                  reward-weighted regression) or {@link NllWeighting#SELF_NORMALISED} (divided by each
+     *                  micro-batch's sum of weights); with all weights 1 both are plain SFT
+     */
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization,
+                      NllWeighting weighting) {
+        this(model, tokenizer, settings, normalization, weighting, null);
+    }
+
+    private SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings,
+                       NllNormalization normalization, NllWeighting weighting, Path checkpointDirectory) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.normalization = normalization;
+        this.weighting = weighting;
+        this.checkpointDirectory = checkpointDirectory;
+    }
+
+    /**
+     * This trainer, writing in-stage checkpoints into {@code directory} at the settings'
+     * {@link TrainingSettings#checkpointEvery()} and resuming from the one it finds there; see
+     * {@link TrainingLoop#run(TransformerLM, List, java.util.function.ToIntFunction, TrainingSettings,
+     * TrainingLoop.MicroBatchStep, String, TrainingLoop.StepListener, TrainingLoop.Checkpoints)}.
+     */
+    public SftTrainer withCheckpoints(Path directory) {
+        return new SftTrainer(model, tokenizer, settings, normalization, weighting,
+                java.util.Objects.requireNonNull(directory, "directory"));
+    }
+
+    /** SFT with the weights applied {@link NllWeighting#UNNORMALISED unnormalised}, as RISE's paper does. */
+    public SftTrainer(TransformerLM model, Tokenizer tokenizer, TrainingSettings settings, NllNormalization normalization) {
+        this(model, tokenizer, settings, normalization, NllWeighting.UNNORMALISED);
     }
 
     /** SFT with the (weighted) mean NLL over all completion tokens of a batch, as token-level cross-entropy. */
@@ -66,14 +99,15 @@ public final class SftTrainer {
             SequenceBatch batch = SequenceBatch.of(seqs, context);
             Tensor logps = PolicyLogProbs.of(model, batch);
             ObjectiveResult r = NllLoss.rewardWeightedNll(logps.value().toDoubleVector(), batch.lengths(), weights,
-                    normalization);
+                    normalization, weighting);
             double[] g = r.gradient();
             for (int i = 0; i < g.length; i++) {
                 g[i] *= share;
             }
             logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
             return new LinkedHashMap<>(r.metrics());
-        }, label, listener);
+        }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
+                i -> 31 * i.sequence().contentHash() + Double.hashCode(i.weight())));
     }
 
     static String abbreviate(String s) {

@@ -16,10 +16,47 @@ import io.github.rpo4j.optim.AdamW;
  * @param seed           shuffling seed
  * @param progressBar    show a progress bar on the terminal
  * @param maxSteps       stop after this many steps even if the epochs (and the schedule) are longer; 0 = no limit
+ * @param checkpointEvery how often a stage given a checkpoint directory writes its in-stage checkpoint
  */
 public record TrainingSettings(double learningRate, int warmupSteps, double minLrRatio, int epochs, int batchSize,
                                int microBatchSize, double maxGradNorm, AdamW.Settings adamW, long seed,
-                               boolean progressBar, int maxSteps) {
+                               boolean progressBar, int maxSteps, CheckpointInterval checkpointEvery) {
+
+    /**
+     * When a training stage writes its in-stage checkpoint (only when it is given a directory to write it
+     * in): after the first optimiser step at which {@code seconds} have passed since the last one, or
+     * {@code steps} steps were taken since it, whichever comes first; 0 turns a criterion off.
+     *
+     * @param seconds wall-clock seconds between checkpoints; 0 = not by time
+     * @param steps   optimiser steps between checkpoints; 0 = not by steps
+     */
+    public record CheckpointInterval(long seconds, int steps) {
+        /** Every five minutes: a model-sized write that costs little next to five minutes of training. */
+        public static final CheckpointInterval DEFAULT = new CheckpointInterval(300, 0);
+
+        public CheckpointInterval {
+            if (seconds < 0 || steps < 0) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0 seconds and >= 0 steps, got "
+                        + seconds + " s and " + steps + " steps");
+            }
+            if (seconds == 0 && steps == 0) {
+                throw new IllegalArgumentException("checkpoint interval needs seconds or steps > 0");
+            }
+        }
+
+        /** Whether a checkpoint is due {@code elapsedNanos} and {@code stepsSince} steps after the last one. */
+        public boolean due(long elapsedNanos, int stepsSince) {
+            return (seconds > 0 && elapsedNanos >= seconds * 1_000_000_000L) || (steps > 0 && stepsSince >= steps);
+        }
+    }
+
+    /** Settings with the {@link CheckpointInterval#DEFAULT default} checkpoint interval. */
+    public TrainingSettings(double learningRate, int warmupSteps, double minLrRatio, int epochs, int batchSize,
+                            int microBatchSize, double maxGradNorm, AdamW.Settings adamW, long seed,
+                            boolean progressBar, int maxSteps) {
+        this(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize, maxGradNorm, adamW, seed,
+                progressBar, maxSteps, CheckpointInterval.DEFAULT);
+    }
 
     public TrainingSettings {
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -32,6 +69,7 @@ public record TrainingSettings(double learningRate, int warmupSteps, double minL
         if (maxSteps < 0) {
             throw new IllegalArgumentException("maxSteps must be >= 0 (0 = no limit), got " + maxSteps);
         }
+        java.util.Objects.requireNonNull(checkpointEvery, "checkpointEvery");
         if (warmupSteps < 0 || minLrRatio < 0 || minLrRatio > 1 || maxGradNorm < 0) {
             throw new IllegalArgumentException("invalid warmup " + warmupSteps + ", min lr ratio " + minLrRatio
                     + " or max grad norm " + maxGradNorm);
@@ -45,42 +83,48 @@ public record TrainingSettings(double learningRate, int warmupSteps, double minL
 
     public TrainingSettings withEpochs(int n) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, n, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar, maxSteps);
+                adamW, seed, progressBar, maxSteps, checkpointEvery);
     }
 
     public TrainingSettings withBatch(int batch, int micro) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batch, micro, maxGradNorm, adamW,
-                seed, progressBar, maxSteps);
+                seed, progressBar, maxSteps, checkpointEvery);
     }
 
     public TrainingSettings withSchedule(int warmup, double minRatio) {
         return new TrainingSettings(learningRate, warmup, minRatio, epochs, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar, maxSteps);
+                adamW, seed, progressBar, maxSteps, checkpointEvery);
     }
 
     public TrainingSettings withSeed(long s) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, adamW, s, progressBar, maxSteps);
+                maxGradNorm, adamW, s, progressBar, maxSteps, checkpointEvery);
     }
 
     public TrainingSettings withLearningRate(double lr) {
         return new TrainingSettings(lr, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize, maxGradNorm,
-                adamW, seed, progressBar, maxSteps);
+                adamW, seed, progressBar, maxSteps, checkpointEvery);
     }
 
     public TrainingSettings withProgressBar(boolean show) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, adamW, seed, show, maxSteps);
+                maxGradNorm, adamW, seed, show, maxSteps, checkpointEvery);
     }
 
     /** Stops after {@code steps} optimiser steps; the schedule still spans every epoch. */
     public TrainingSettings withMaxSteps(int steps) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, adamW, seed, progressBar, steps);
+                maxGradNorm, adamW, seed, progressBar, steps, checkpointEvery);
+    }
+
+    /** Writes in-stage checkpoints at {@code every} (when the stage is given a directory). */
+    public TrainingSettings withCheckpointEvery(CheckpointInterval every) {
+        return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
+                maxGradNorm, adamW, seed, progressBar, maxSteps, every);
     }
 
     public TrainingSettings withAdamW(AdamW.Settings settings) {
         return new TrainingSettings(learningRate, warmupSteps, minLrRatio, epochs, batchSize, microBatchSize,
-                maxGradNorm, settings, seed, progressBar, maxSteps);
+                maxGradNorm, settings, seed, progressBar, maxSteps, checkpointEvery);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rpo4j.data.PreferencePair;
 import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.NllWeighting;
 import io.github.rpo4j.losses.PreferenceLoss;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
@@ -125,6 +126,20 @@ class TrainersTest {
                 NllNormalization.BATCH_TOKEN_MEAN).train(examples, "sft test");
         double after = SftTrainer.evaluateNll(m, tokenizer, examples, 8);
         assertTrue(after < before / 3, "completion NLL " + before + " -> " + after);
+    }
+
+    @Test
+    void sftWeightsAreUnnormalisedByDefaultAndSelfNormalisedOnRequest() {
+        // Weights 3 on every example: the unnormalised loss is 3 times the plain NLL, the self-normalised one equals it.
+        List<SftExample> examples = List.of(new SftExample("1+1=", "2.", 3), new SftExample("2+2=", "4.", 3));
+        TrainingSettings ts = TrainingSettings.defaults(1e-3).withBatch(2, 2).withMaxSteps(1).withProgressBar(false);
+        double plain = SftTrainer.evaluateNll(tiny(DataType.DOUBLE), tokenizer, examples, 2);
+        double unnormalised = new SftTrainer(tiny(DataType.DOUBLE), tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
+                .train(examples, "weights").last().get("loss");
+        double selfNormalised = new SftTrainer(tiny(DataType.DOUBLE), tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN,
+                NllWeighting.SELF_NORMALISED).train(examples, "weights").last().get("loss");
+        assertEquals(3 * plain, unnormalised, 1e-9);
+        assertEquals(plain, selfNormalised, 1e-9);
     }
 
     @Test

@@ -43,30 +43,45 @@ public final class NllLoss {
     }
 
     /**
-     * Reward-weighted NLL, self-normalised by the sum of the weights so that the loss does not
-     * depend on the weights' overall scale (which for {@code exp(r/τ)} weights is arbitrary):
+     * Reward-weighted NLL in the {@link NllWeighting#UNNORMALISED} form of RISE: the weights multiply
+     * each sequence's NLL, the normaliser is the plain one.
+     *
+     * @see #rewardWeightedNll(double[], int[], double[], NllNormalization, NllWeighting)
+     */
+    public static ObjectiveResult rewardWeightedNll(double[] policyLogps, int[] lengths, double[] weights,
+                                                    NllNormalization normalization) {
+        return rewardWeightedNll(policyLogps, lengths, weights, normalization, NllWeighting.UNNORMALISED);
+    }
+
+    /**
+     * Reward-weighted NLL. With {@code ℓ_i} the sequence's NLL under {@code normalization}:
      * <pre>
-     *   PER_SEQUENCE_MEAN:  L = Σ_i w_i (-logp_i / |y_i|) / Σ_i w_i,  dL/dlogp_i = -w_i / (|y_i| Σ_j w_j)
-     *   BATCH_TOKEN_MEAN:   L = Σ_i w_i (-logp_i) / Σ_i w_i |y_i|,    dL/dlogp_i = -w_i / Σ_j w_j |y_j|
+     *   UNNORMALISED,    PER_SEQUENCE_MEAN:  L = Σ_i w_i (-logp_i / |y_i|) / B,     dL/dlogp_i = -w_i / (B |y_i|)
+     *   UNNORMALISED,    BATCH_TOKEN_MEAN:   L = Σ_i w_i (-logp_i) / Σ_i |y_i|,     dL/dlogp_i = -w_i / Σ_j |y_j|
+     *   SELF_NORMALISED, PER_SEQUENCE_MEAN:  L = Σ_i w_i (-logp_i / |y_i|) / Σ_i w_i, dL/dlogp_i = -w_i / (|y_i| Σ_j w_j)
+     *   SELF_NORMALISED, BATCH_TOKEN_MEAN:   L = Σ_i w_i (-logp_i) / Σ_i w_i |y_i|,   dL/dlogp_i = -w_i / Σ_j w_j |y_j|
      * </pre>
-     * With all weights equal this reduces to {@link #nll}. Weights are constants (no gradient).
+     * With all weights 1 every form reduces to {@link #nll}. Weights are constants (no gradient).
      *
      * @param policyLogps summed completion log-probs, length B
      * @param lengths completion lengths, each at least 1
-     * @param weights non-negative finite weights with a positive sum, length B; {@code null} means all 1
-     * @param normalization how to normalise
+     * @param weights non-negative finite weights, length B (with {@code SELF_NORMALISED}, with a positive
+     *                sum); {@code null} means all 1
+     * @param normalization how to normalise over sequences and tokens
+     * @param weighting whether the weights also enter the normaliser
      * @return the loss, its gradient and metrics {@code nll} (the unweighted NLL with the same
      *         normalisation), {@code weighted_nll}, {@code logps/mean}, {@code weights/mean},
      *         {@code loss}
      */
     public static ObjectiveResult rewardWeightedNll(double[] policyLogps, int[] lengths, double[] weights,
-                                                    NllNormalization normalization) {
+                                                    NllNormalization normalization, NllWeighting weighting) {
         Checks.requireNonEmpty(policyLogps, "policyLogps");
         int b = policyLogps.length;
         Checks.requireSameLength(lengths, "lengths", b, "policyLogps");
         Checks.requireFinite(policyLogps, "policyLogps");
         Checks.requirePositiveLengths(lengths, "lengths");
         Checks.requireNonNull(normalization, "normalization");
+        Checks.requireNonNull(weighting, "weighting");
         double[] w = weights;
         if (w == null) {
             w = new double[b];
@@ -81,13 +96,14 @@ public final class NllLoss {
                 }
                 sum += w[i];
             }
-            if (!(sum > 0)) {
-                throw new IllegalArgumentException("weights sum to 0; at least one weight must be positive");
+            if (weighting == NllWeighting.SELF_NORMALISED && !(sum > 0)) {
+                throw new IllegalArgumentException("weights sum to 0; self-normalised weighting needs at least one "
+                        + "positive weight");
             }
         }
 
         double weightedNumerator = 0;
-        double denominator = 0;
+        double weightedDenominator = 0;
         double plainNumerator = 0;
         double plainDenominator = 0;
         for (int i = 0; i < b; i++) {
@@ -95,10 +111,11 @@ public final class NllLoss {
                     ? -policyLogps[i] / lengths[i] : -policyLogps[i];
             double unit = normalization == NllNormalization.PER_SEQUENCE_MEAN ? 1.0 : lengths[i];
             weightedNumerator += w[i] * perSequence;
-            denominator += w[i] * unit;
+            weightedDenominator += w[i] * unit;
             plainNumerator += perSequence;
             plainDenominator += unit;
         }
+        double denominator = weighting == NllWeighting.SELF_NORMALISED ? weightedDenominator : plainDenominator;
         double loss = weightedNumerator / denominator;
         double[] grad = new double[b];
         for (int i = 0; i < b; i++) {
@@ -119,8 +136,12 @@ public final class NllLoss {
 
     /**
      * Exponentiated-reward weights {@code w_i = exp((r_i - max_j r_j) / τ)}, as used by
-     * reward-weighted regression and RISE. Subtracting the maximum avoids overflow and, because
-     * {@link #rewardWeightedNll} divides by the weights' sum, does not change the loss.
+     * reward-weighted regression and RISE. Subtracting the maximum avoids overflow. Under
+     * {@link NllWeighting#SELF_NORMALISED} it does not change the loss; under
+     * {@link NllWeighting#UNNORMALISED} it scales every weight of the call by the same factor
+     * {@code exp(-max_j r_j / τ)} (for 0/1 rewards with a success among them: a correct sample weighs 1,
+     * as in plain SFT, and a wrong one {@code exp(-1/τ)}), so computed once over a whole training set it
+     * is a fixed step-size factor, not one that changes per batch.
      *
      * @param rewards finite rewards, length B
      * @param temperature τ &gt; 0

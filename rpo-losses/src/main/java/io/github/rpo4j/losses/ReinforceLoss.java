@@ -14,19 +14,39 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>
  *   shaped reward   r̂_i = r_i + α_SCoRe (r_i - r1_i)     (only when first-attempt rewards r1 are given)
  *   KL estimate     k_i = logπ_i - logρ_i                  (single-sample estimate of KL(π || ρ))
- *   baseline        b   = (1/B) Σ_j r̂_j                   (when enabled, else 0; a constant)
+ *   baseline        b_i (a constant; see {@link Baseline}):
+ *                     LEAVE_ONE_OUT  b_i = mean of r̂_j over the other samples j of i's group
+ *                                    (Ahmadian et al. 2024, RLOO); 0 for a sample alone in its group
+ *                     BATCH_MEAN     b_i = (1/B) Σ_j r̂_j, the sample itself included
+ *                     NONE           b_i = 0
  *
- *   KlMode.LOSS_TERM:       L = -(1/B) Σ_i (r̂_i - b) logπ_i + β_KL (1/B) Σ_i k_i
- *                           dL/dlogπ_i = (-(r̂_i - b) + β_KL) / B
- *   KlMode.REWARD_PENALTY:  r̃_i = r̂_i - β_KL k_i (a constant), b = mean(r̃) when enabled,
- *                           L = -(1/B) Σ_i (r̃_i - b) logπ_i,     dL/dlogπ_i = -(r̃_i - b) / B
+ *   KlMode.LOSS_TERM:       L = -(1/B) Σ_i (r̂_i - b_i) logπ_i + β_KL (1/B) Σ_i k_i
+ *                           dL/dlogπ_i = (-(r̂_i - b_i) + β_KL) / B
+ *   KlMode.REWARD_PENALTY:  r̃_i = r̂_i - β_KL k_i (a constant), b_i from r̃ as above,
+ *                           L = -(1/B) Σ_i (r̃_i - b_i) logπ_i,     dL/dlogπ_i = -(r̃_i - b_i) / B
  * </pre>
+ * The batch mean with the sample itself scales every advantage by (n-1)/n against leave-one-out
+ * (r_i - mean = (n-1)/n · (r_i - mean_{j≠i})), so it is biased towards zero, and with one sample it is
+ * exactly zero: the gradient vanishes. Leave-one-out is unbiased, since b_i does not depend on sample i.
  * In {@code LOSS_TERM} mode the KL term's gradient with respect to each sequence log-prob is
  * exactly {@code β_KL / B}; since {@code E_π[∇ logπ] = 0}, on on-policy samples that term only
  * adds zero-mean noise to the parameter gradient, so it does not by itself pull π towards ρ.
  * {@code REWARD_PENALTY} folds the estimate into the reward (as PPO-style RLHF does), which does.
  */
-public record ReinforceLoss(double klCoefficient, boolean useBaseline, double scoreBonusAlpha, KlMode klMode) {
+public record ReinforceLoss(double klCoefficient, Baseline baseline, double scoreBonusAlpha, KlMode klMode) {
+
+    /** What is subtracted from each sample's reward. */
+    public enum Baseline {
+        /** No baseline: the advantage is the reward. */
+        NONE,
+        /** The mean reward over the batch, the sample itself included; zero gradient with one sample. */
+        BATCH_MEAN,
+        /**
+         * The mean reward over the other samples of the same group (the same question), so the
+         * sample's own reward does not enter its baseline; a sample alone in its group gets none.
+         */
+        LEAVE_ONE_OUT
+    }
 
     /** Where the KL estimate enters the objective. */
     public enum KlMode {
@@ -41,11 +61,17 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
         Checks.requireNonNegativeFinite(klCoefficient, "klCoefficient");
         Checks.requireNonNegativeFinite(scoreBonusAlpha, "scoreBonusAlpha");
         Checks.requireNonNull(klMode, "klMode");
+        Checks.requireNonNull(baseline, "baseline");
+    }
+
+    /** {@code useBaseline} true means {@link Baseline#LEAVE_ONE_OUT}, false {@link Baseline#NONE}. */
+    public ReinforceLoss(double klCoefficient, boolean useBaseline, double scoreBonusAlpha, KlMode klMode) {
+        this(klCoefficient, useBaseline ? Baseline.LEAVE_ONE_OUT : Baseline.NONE, scoreBonusAlpha, klMode);
     }
 
     /**
      * @param klCoefficient β_KL ≥ 0
-     * @return REINFORCE with the batch-mean baseline, the KL estimate in the loss and no SCoRe bonus
+     * @return REINFORCE with the leave-one-out baseline over the batch, the KL estimate in the loss and no SCoRe bonus
      */
     public static ReinforceLoss withKl(double klCoefficient) {
         return new ReinforceLoss(klCoefficient, true, 0.0, KlMode.LOSS_TERM);
@@ -97,6 +123,21 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
      */
     public ObjectiveResult compute(double[] policyLogps, double[] referenceLogps, double[] rewards,
                                    double[] firstAttemptRewards, int[] lengths) {
+        return compute(policyLogps, referenceLogps, rewards, firstAttemptRewards, lengths, null);
+    }
+
+    /**
+     * As {@link #compute(double[], double[], double[], double[], int[])}, with the samples in groups for
+     * the {@link Baseline#LEAVE_ONE_OUT} baseline: sample i's baseline is the mean (effective) reward of
+     * the other samples with the same {@code groups[i]}, typically the other samples of one question.
+     * A sample alone in its group has no other sample to compare with; it gets baseline 0, so its
+     * advantage is its reward (plain REINFORCE for it, rather than the zero gradient of a self-baseline).
+     *
+     * @param groups group id of each sample, length B, or null for one group of all B samples; ignored by
+     *               the other baselines
+     */
+    public ObjectiveResult compute(double[] policyLogps, double[] referenceLogps, double[] rewards,
+                                   double[] firstAttemptRewards, int[] lengths, int[] groups) {
         Checks.requireNonEmpty(policyLogps, "policyLogps");
         int b = policyLogps.length;
         Checks.requireSameLength(referenceLogps, "referenceLogps", b, "policyLogps");
@@ -109,6 +150,9 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
         if (firstAttemptRewards != null) {
             Checks.requireSameLength(firstAttemptRewards, "firstAttemptRewards", b, "policyLogps");
             Checks.requireFinite(firstAttemptRewards, "firstAttemptRewards");
+        }
+        if (groups != null) {
+            Checks.requireSameLength(groups, "groups", b, "policyLogps");
         }
 
         double[] kl = new double[b];
@@ -124,12 +168,12 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
                 effectiveReward[i] -= klCoefficient * kl[i];
             }
         }
-        double baseline = useBaseline ? Checks.mean(effectiveReward) : 0.0;
+        double[] baselines = baselines(effectiveReward, groups);
 
         double pgSum = 0;
         double[] grad = new double[b];
         for (int i = 0; i < b; i++) {
-            double advantage = effectiveReward[i] - baseline;
+            double advantage = effectiveReward[i] - baselines[i];
             pgSum += -advantage * policyLogps[i];
             grad[i] = -advantage / b;
         }
@@ -155,9 +199,38 @@ public record ReinforceLoss(double klCoefficient, boolean useBaseline, double sc
         if (firstAttemptRewards != null) {
             metrics.put("rewards/first_attempt", Checks.mean(firstAttemptRewards));
         }
-        metrics.put("rewards/baseline", baseline);
+        metrics.put("rewards/baseline", Checks.mean(baselines));
         metrics.put("logps/mean", Checks.mean(policyLogps));
         metrics.put("completion_length/mean", lengthSum / b);
         return ObjectiveResult.single(loss, grad, metrics);
+    }
+
+    /** Each sample's baseline under {@link #baseline()}; {@code groups} null means one group. */
+    private double[] baselines(double[] reward, int[] groups) {
+        int b = reward.length;
+        double[] out = new double[b];
+        switch (baseline) {
+            case NONE -> {
+                return out;
+            }
+            case BATCH_MEAN -> {
+                java.util.Arrays.fill(out, Checks.mean(reward));
+                return out;
+            }
+            case LEAVE_ONE_OUT -> {
+                Map<Integer, double[]> sumAndCount = new java.util.HashMap<>();
+                for (int i = 0; i < b; i++) {
+                    double[] sc = sumAndCount.computeIfAbsent(groups == null ? 0 : groups[i], g -> new double[2]);
+                    sc[0] += reward[i];
+                    sc[1]++;
+                }
+                for (int i = 0; i < b; i++) {
+                    double[] sc = sumAndCount.get(groups == null ? 0 : groups[i]);
+                    out[i] = sc[1] > 1 ? (sc[0] - reward[i]) / (sc[1] - 1) : 0.0;
+                }
+                return out;
+            }
+            default -> throw new IllegalStateException(baseline.toString());
+        }
     }
 }

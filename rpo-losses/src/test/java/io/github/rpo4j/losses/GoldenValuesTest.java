@@ -65,7 +65,8 @@ class GoldenValuesTest {
         for (JsonNode c : golden.get("nll")) {
             String name = c.get("name").asText();
             ObjectiveResult r = NllLoss.rewardWeightedNll(doubles(c.get("logps")), ints(c.get("lengths")),
-                    doubles(c.get("weights")), NllNormalization.valueOf(c.get("normalization").asText()));
+                    doubles(c.get("weights")), NllNormalization.valueOf(c.get("normalization").asText()),
+                    NllWeighting.valueOf(c.get("weighting").asText()));
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
             assertClose(doubles(c.get("grad")), r.gradient(), RTOL, ATOL, name + " grad");
         }
@@ -75,10 +76,13 @@ class GoldenValuesTest {
     void reinforceObjectives() {
         for (JsonNode c : golden.get("reinforce")) {
             String name = c.get("name").asText();
-            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(), c.get("use_baseline").asBoolean(),
-                    c.get("score_alpha").asDouble(), ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
+            ReinforceLoss loss = new ReinforceLoss(c.get("kl_coefficient").asDouble(),
+                    ReinforceLoss.Baseline.valueOf(c.get("baseline").asText()), c.get("score_alpha").asDouble(),
+                    ReinforceLoss.KlMode.valueOf(c.get("kl_mode").asText()));
+            JsonNode groups = c.get("groups");
             ObjectiveResult r = loss.compute(doubles(c.get("logps")), doubles(c.get("reference_logps")),
-                    doubles(c.get("rewards")), doubles(c.get("first_attempt_rewards")), ints(c.get("lengths")));
+                    doubles(c.get("rewards")), doubles(c.get("first_attempt_rewards")), ints(c.get("lengths")),
+                    groups == null || groups.isNull() ? null : ints(groups));
             assertEquals(c.get("loss").asDouble(), r.value(), ATOL + RTOL * Math.abs(r.value()), name + " loss");
             assertClose(doubles(c.get("grad")), r.gradient(), RTOL, ATOL, name + " grad");
             assertEquals(c.get("kl").asDouble(), r.metric("kl"), 1e-13, name + " kl");
