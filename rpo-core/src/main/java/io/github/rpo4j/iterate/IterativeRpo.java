@@ -240,7 +240,8 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             if (s.method == Method.PREFERENCE) {
                 PreferenceLoss loss = s.nllWeight > 0 ? PreferenceLoss.rpo(s.beta, s.nllWeight, s.nllNormalization)
                         : PreferenceLoss.dpo(s.beta);
-                PreferenceTrainer trainer = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd);
+                PreferenceTrainer trainer = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd)
+                        .withCheckpoints(run.trainingCheckpoint(t));
                 // The reference log-probs: under M_{t-1} (the paper's choice, the model being trained starts as it)
                 // or under M0.
                 TransformerLM reference = s.referenceIsStartingModel && t > 1
@@ -259,7 +260,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                     winners.add(new SftExample(p.prompt(), p.chosen()));
                 }
                 report = new SftTrainer(student, s.tokenizer, ts, s.nllNormalization)
-                        .train(winners, "iter " + t + " train", stepListener(t));
+                        .withCheckpoints(run.trainingCheckpoint(t)).train(winners, "iter " + t + " train", stepListener(t));
             }
         } else {
             probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
@@ -269,7 +270,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             }
             books.stage(t, "train");
             report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
-                    .train(kept, "iter " + t + " train", stepListener(t));
+                    .withCheckpoints(run.trainingCheckpoint(t)).train(kept, "iter " + t + " train", stepListener(t));
         }
         Map<String, Object> probeMetrics = probe.after(student);
         Map<String, Object> training = new LinkedHashMap<>();

@@ -242,7 +242,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         books.stage(t, "train");
         TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
         TrainingReport report = new SftTrainer(model, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
-                .train(examples, "iter " + t + " train", loop.stepListener(t));
+                .withCheckpoints(run.trainingCheckpoint(t)).train(examples, "iter " + t + " train", loop.stepListener(t));
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("examples", examples.size());
         training.put("questions_used", questionsUsed.size());

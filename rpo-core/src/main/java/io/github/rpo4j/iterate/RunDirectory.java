@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * RUN/iter-k/pairs.jsonl     the training pairs (or kept samples) built from them
  * RUN/iter-k/pair_stats.json
  * RUN/iter-k/train.json      the training report (per-step metrics)
+ * RUN/iter-k/training-checkpoint/  the training stage's in-stage checkpoint while it runs (removed once M_k is)
  * RUN/iter-k/model/          M_k
  * RUN/iter-k/eval.json       M_k's evaluation and the iteration's metrics
  * </pre>
@@ -216,6 +217,11 @@ public final class RunDirectory {
 
     public Path pairStats(int k) {
         return iteration(k).resolve("pair_stats.json");
+    }
+
+    /** Where iteration k's training stage keeps its in-stage checkpoint while it runs. */
+    public Path trainingCheckpoint(int k) {
+        return iteration(k).resolve("training-checkpoint");
     }
 
     public Path training(int k) {

@@ -1,5 +1,6 @@
 package io.github.rpo4j.iterate;
 
+import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.train.TrainingLoop;
@@ -107,7 +108,11 @@ final class RunLoop<D> {
                 current = ModelDirectory.load(run.model(t)).model();
                 strategy.restoreTrainingMetrics(t, info);
             } else {
+                // A stage killed mid-way resumes from run.trainingCheckpoint(t), which the strategy hands its trainer.
                 current = strategy.train(t, current, data, info);
+            }
+            if (Files.exists(run.trainingCheckpoint(t))) {
+                AtomicFiles.deleteRecursively(run.trainingCheckpoint(t)); // M_t is complete: the checkpoint is spent
             }
             all.add(evaluateStage(t, current, info, iterStart));
         }

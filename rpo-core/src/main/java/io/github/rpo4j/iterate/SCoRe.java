@@ -205,7 +205,7 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         books.stage(t, "train");
         TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
         TrainingReport report = new ReinforceTrainer(model, s.tokenizer, ts, losses(stage))
-                .train(withRef, "iter " + t + " train (stage " + stage + ")");
+                .withCheckpoints(run.trainingCheckpoint(t)).train(withRef, "iter " + t + " train (stage " + stage + ")");
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("stage", stage);
         training.put("steps", report.steps());

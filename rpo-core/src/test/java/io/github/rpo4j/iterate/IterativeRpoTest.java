@@ -1,5 +1,6 @@
 package io.github.rpo4j.iterate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import io.github.rpo4j.train.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -102,6 +104,43 @@ class IterativeRpoTest {
             assertEquals(straight.iterations().get(t).get("maj_at_k_accuracy"),
                     resumed.iterations().get(t).get("maj_at_k_accuracy"));
         }
+    }
+
+    @Test
+    void aTrainingStageStoppedMidWayResumesFromItsCheckpointToTheSameResult() throws IOException {
+        TrainingSettings everyStep = TrainingSettings.defaults(1e-3).withBatch(4, 4)
+                .withCheckpointEvery(new TrainingSettings.CheckpointInterval(0, 1));
+        RunResult straight = tinyRun(tmp.resolve("straight"), Method.SFT_ON_CORRECT).training(everyStep).build().run();
+
+        Path dir = tmp.resolve("interrupted");
+        RunDirectory run = new RunDirectory(dir);
+        IterationListener crash = new IterationListener() {
+            @Override
+            public void onTrainingStep(int iteration, int step, Map<String, Double> metrics) {
+                if (iteration == 2 && step == 2) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class,
+                () -> tinyRun(dir, Method.SFT_ON_CORRECT).training(everyStep).listener(crash).build().run());
+        assertTrue(Files.isDirectory(run.trainingCheckpoint(2)), "a checkpoint was written before the crash");
+
+        List<Integer> stepsHeard = new ArrayList<>();
+        IterationListener steps = new IterationListener() {
+            @Override
+            public void onTrainingStep(int iteration, int step, Map<String, Double> metrics) {
+                if (iteration == 2) {
+                    stepsHeard.add(step);
+                }
+            }
+        };
+        RunResult resumed = tinyRun(dir, Method.SFT_ON_CORRECT).training(everyStep).listener(steps).build().run();
+        assertTrue(!stepsHeard.isEmpty() && stepsHeard.get(0) > 1, "resumed after the checkpoint: " + stepsHeard);
+        assertTrue(Files.notExists(run.trainingCheckpoint(2)), "the spent checkpoint is removed");
+        assertArrayEquals(Files.readAllBytes(new RunDirectory(tmp.resolve("straight")).model(2).resolve("model.safetensors")),
+                Files.readAllBytes(run.model(2).resolve("model.safetensors")));
+        assertEquals(straight.iterations().get(2).get("test_accuracy"), resumed.iterations().get(2).get("test_accuracy"));
     }
 
     @Test
