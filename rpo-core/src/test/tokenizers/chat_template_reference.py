@@ -30,8 +30,9 @@ PACKAGES = ["llama3", "llama3_1", "qwen2_5", "qwen3", "gemma3", "deepseek_v3"]
 
 # Configurations written for these tests (no package above ships a Llama 2 or Mistral template): the layouts of
 # Llama 2 chat (special tokens as AddedToken objects) and Mistral Instruct (spread over lines, in the list-of-named-
-# templates form), in src/test/resources/chat-templates/NAME/tokenizer_config.json.
-WRITTEN = ["llama2_style", "mistral_style"]
+# templates form), and one calling the Python string methods and tojson options templates use, in
+# src/test/resources/chat-templates/NAME/tokenizer_config.json.
+WRITTEN = ["llama2_style", "mistral_style", "python_methods"]
 
 QUESTION = ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
             "How many clips did Natalia sell altogether in April and May?")

@@ -57,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
         ModelDirectory.Loaded loaded = loading.load(modelDir);
         List<Question> qs = questions.load();
         Evaluator evaluator = new Evaluator(Verifiers.byQuestionKind(), new io.github.rpo4j.data.NumericAnswerExtractor()::extract,
-                new PromptFormat(separator), 64);
+                PromptFormat.separator(separator), 64);
         Evaluation e = evaluator.evaluate(loaded.model(), loaded.tokenizer(), qs, maxNewTokens, k, temperature, seed);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("questions", e.questions());

@@ -553,13 +553,15 @@ public final class IterativeRpo {
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
             RunBookkeeping.require(alpha >= 0 && Double.isFinite(alpha), "alpha", ">= 0, got " + alpha);
             if (modelDirectory == null) {
+                tokenizer = format.completionTokenizer(tokenizer);
                 checkPromptLengths(); // before the run directory is touched, when the model is at hand
             }
             RunDirectory run = RunDirectory.prepare(runDirectory);
             if (modelDirectory != null) {
                 ModelDirectory.Loaded loaded = ModelDirectory.load(modelDirectory);
                 model = loaded.model();
-                tokenizer = loaded.tokenizer();
+                // A chat template's end of turn ends the completions trained and sampled.
+                tokenizer = format.completionTokenizer(loaded.tokenizer());
                 checkPromptLengths();
             } else if (ModelDirectory.isComplete(run.model(0))) {
                 // Resuming: the run's own copy of M0 is the starting model.
@@ -634,7 +636,7 @@ public final class IterativeRpo {
             c.put("overlong_prompts", overlongPrompts.name());
             c.put("train_questions", trainQuestions.size());
             c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
+            c.putAll(format.describe());
             c.put("model", model.config().toJson());
             c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
             return c;

@@ -380,6 +380,9 @@ public final class Rise {
                 tokenizer = loaded.tokenizer();
                 modelDirectory = null; // a second build() uses the loaded model
             }
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
             MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback");
             if (teacher != null) {
                 RunBookkeeping.require(teacher.config().vocabSize() == model.config().vocabSize(), "teacher",
@@ -408,7 +411,7 @@ public final class Rise {
             c.put("seed", seed);
             c.put("train_questions", trainQuestions.size());
             c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
+            c.putAll(format.describe());
             c.put("model", model.config().toJson());
             return c;
         }

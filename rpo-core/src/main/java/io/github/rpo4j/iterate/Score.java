@@ -349,6 +349,9 @@ public final class Score {
                 tokenizer = loaded.tokenizer();
                 modelDirectory = null;
             }
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
             MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction");
             RunDirectory run = RunDirectory.prepare(runDirectory);
             return new Score(this, run);
@@ -372,7 +375,7 @@ public final class Score {
             c.put("seed", seed);
             c.put("train_questions", trainQuestions.size());
             c.put("eval_questions", evalQuestions.size());
-            c.put("prompt_separator", format.separator());
+            c.putAll(format.describe());
             c.put("model", model.config().toJson());
             return c;
         }

