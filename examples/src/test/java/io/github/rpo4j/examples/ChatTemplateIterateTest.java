@@ -13,19 +13,13 @@ import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.text.Tokenizers;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * {@code iterate --chat-template} end to end on a model directory laid out as a Hugging Face instruct checkpoint:
@@ -58,34 +52,11 @@ class ChatTemplateIterateTest {
         Tokenizer tokenizer = Tokenizers.load(files.resolve("tokenizer.json"));
         ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 128, 1, 8, 2, 1, 16).withTieEmbeddings(true)
                 .withEosTokenId(END_OF_TEXT);
-        Random random = new Random(5);
-        Map<String, INDArray> weights = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : TransformerLM.expectedShapes(config).entrySet()) {
-            long[] shape = e.getValue();
-            float[] values = new float[(int) (shape.length == 1 ? shape[0] : shape[0] * shape[1])];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) ((shape.length == 1 ? 1 : 0) + 0.05 * random.nextGaussian());
-            }
-            weights.put(e.getKey(), Nd4j.create(values, shape, 'c'));
-        }
         modelDir = temp.resolve("qwen-shaped-instruct");
-        ModelDirectory.save(modelDir, new TransformerLM(config, weights), tokenizer);
+        ModelDirectory.save(modelDir, TransformerLM.initialize(config, 5, DataType.FLOAT), tokenizer);
         Files.copy(files.resolve("tokenizer_config.json"), modelDir.resolve("tokenizer_config.json"));
         Files.writeString(modelDir.resolve("generation_config.json"),
                 "{\"eos_token_id\": [" + IM_END + ", " + END_OF_TEXT + "]}");
-    }
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cli = Rpo4jCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     @Test
@@ -96,7 +67,8 @@ class ChatTemplateIterateTest {
                 {"question": "Bob has 9 cards. He loses 4. How many are left?", "answer": "9-4=<<9-4=5>>5\\n#### 5"}
                 """);
         Path out = temp.resolve("run");
-        Run run = run("iterate", "--model", modelDir.toString(), "--questions", questions.toString(),
+        Rpo4jCliTest.Run run = Rpo4jCliTest.run("iterate", "--model", modelDir.toString(),
+                "--questions", questions.toString(),
                 "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString(),
                 "--iterations", "1", "-n", "2", "-k", "1", "--gold-chain", "--lr", "1e-3", "--batch", "1",
                 "--micro-batch", "1", "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
@@ -135,20 +107,23 @@ class ChatTemplateIterateTest {
         Path questions = temp.resolve("one.jsonl");
         Files.writeString(questions, "{\"question\": \"What is 2+3?\", \"answer\": \"#### 5\"}\n");
         Path out = temp.resolve("refused-run");
-        Run none = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+        Rpo4jCliTest.Run none = Rpo4jCliTest.run("iterate", "--model", base.toString(),
+                "--questions", questions.toString(),
                 "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString());
         assertEquals(1, none.exitCode());
         assertTrue(none.err().contains(base.resolve("tokenizer_config.json").toString()), none.err());
         assertFalse(Files.exists(out), "nothing written");
 
         Files.writeString(base.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
-        Run missing = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+        Rpo4jCliTest.Run missing = Rpo4jCliTest.run("iterate", "--model", base.toString(),
+                "--questions", questions.toString(),
                 "--eval-questions", questions.toString(), "--chat-template", "--out", out.toString());
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains(base.resolve("tokenizer_config.json") + ": field 'chat_template': missing"),
                 missing.err());
 
-        Run systemAlone = run("iterate", "--model", base.toString(), "--questions", questions.toString(),
+        Rpo4jCliTest.Run systemAlone = Rpo4jCliTest.run("iterate", "--model", base.toString(),
+                "--questions", questions.toString(),
                 "--eval-questions", questions.toString(), "--system-prompt", "Be brief.", "--out", out.toString());
         assertEquals(2, systemAlone.exitCode());
         assertTrue(systemAlone.err().contains("--system-prompt needs --chat-template"), systemAlone.err());
