@@ -6,7 +6,6 @@ import io.github.rpo4j.iterate.ChatPromptFormat;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.IterationMetrics;
 import io.github.rpo4j.iterate.RunResult;
-import io.github.rpo4j.text.ChatTemplate;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs IterativeRpo on a model directory and question files. */
@@ -44,27 +42,17 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     IterateOptions options;
 
-    @Option(names = "--chat-template", arity = "0..1", fallbackValue = "", paramLabel = "FILE", description = "Prompt "
-            + "as an instruct model expects: each question is the user's turn, rendered by the chat template with the "
-            + "generation prompt, and completions end with the template's end of turn (eos_token). Without FILE the "
-            + "template is the --model directory's (chat_template.jinja, else tokenizer_config.json); FILE names "
-            + "another tokenizer_config.json or .jinja file. Default: the question, a space, the completion.")
-    String chatTemplate;
-
-    @Option(names = "--system-prompt", paramLabel = "TEXT", description = "With --chat-template: a system turn "
-            + "before each question (default: none; some templates add their own).")
-    String systemPrompt;
+    @Mixin
+    ChatTemplateOptions chat;
 
     @Override
     public Integer call() throws Exception {
         List<Question> train = questions.load();
         List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
         IterativeRpo.Builder builder = options.apply(IterativeRpo.builder());
-        if (chatTemplate != null) {
-            Path source = chatTemplate.isEmpty() ? modelDir : Path.of(chatTemplate);
-            builder.promptFormat(new ChatPromptFormat(ChatTemplate.load(source), systemPrompt));
-        } else if (systemPrompt != null) {
-            throw new ParameterException(spec.commandLine(), "--system-prompt needs --chat-template");
+        ChatPromptFormat chatFormat = chat.format(modelDir, spec.commandLine());
+        if (chatFormat != null) {
+            builder.promptFormat(chatFormat);
         }
         IterativeRpo loop;
         try {

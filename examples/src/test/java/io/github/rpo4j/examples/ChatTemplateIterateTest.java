@@ -92,6 +92,15 @@ class ChatTemplateIterateTest {
             assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant."
                     + "<|im_end|>\n<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n", prompt);
         }
+        Rpo4jCliTest.Run eval = Rpo4jCliTest.run("eval", "--model", modelDir.toString(), "--questions",
+                questions.toString(), "--chat-template", "-k", "0", "--max-new-tokens", "4");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertEquals(2, JSON.readTree(eval.out()).get("questions").asInt());
+        Rpo4jCliTest.Run both = Rpo4jCliTest.run("eval", "--model", modelDir.toString(), "--questions",
+                questions.toString(), "--chat-template", "--separator", " A:");
+        assertEquals(2, both.exitCode());
+        assertTrue(both.err().contains("give --separator or --chat-template, not both"), both.err());
+
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(2, metrics.size(), "M0 and iteration 1");
         assertTrue(JSON.readTree(metrics.get(1)).get("train_pairs").asInt() >= 1, metrics.get(1));
