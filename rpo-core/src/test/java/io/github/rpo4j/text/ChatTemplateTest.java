@@ -105,4 +105,13 @@ class ChatTemplateTest {
         assertEquals("|", t.render(List.of(ChatMessage.user("q")), true));
         assertFalse(t.bosToken().isPresent());
     }
+
+    @Test
+    void aTemplateCannotReachJavaClasses() {
+        // tokenizer_config.json comes from the internet: transformers renders it in a sandbox, and Jinjava refuses
+        // getClass, the way from a string to reflection.
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.of("{{ messages[0].content.getClass().forName('java.lang.Runtime') }}", Map.of(), "t"));
+        assertTrue(e.getMessage().contains("getClass"), e.getMessage());
+    }
 }
