@@ -28,8 +28,10 @@ import java.util.Optional;
  * {@code messages}, {@code add_generation_prompt} and the special tokens of the configuration ({@code bos_token},
  * {@code eos_token}, {@code unk_token}, {@code pad_token}, as strings).
  *
- * <p>What the engine cannot parse is refused when loading, naming the file, the field and the line: for example
- * extended slices with a step ({@code messages[::-1]}), which Qwen 3's template uses. Rendered text is encoded
+ * <p>Two constructs Jinjava's parser reads differently from jinja2 are rewritten first ({@link JinjavaSyntax}:
+ * {@code x[::-1]}, and keyword arguments with operators, both in Qwen 3's template). What the engine still cannot
+ * parse is refused when loading, naming the file, the field and the line: for example other extended slices
+ * ({@code messages[::2]}). Rendered text is encoded
  * with {@link Tokenizer#encode(String)}: the special tokens it spells out ({@code <|im_start|>}, a BOS written by
  * the template) become their ids, and nothing else is added, as {@code apply_chat_template(tokenize=True)} does.
  *
@@ -45,11 +47,14 @@ public final class ChatTemplate {
     private static final List<String> SPECIAL_TOKEN_FIELDS = List.of("bos_token", "eos_token", "unk_token", "pad_token");
 
     private final String template;
+    /** The template as Jinjava is given it (see {@link JinjavaSyntax}). */
+    private final String engineTemplate;
     private final Map<String, String> specialTokens;
     private final String source;
 
     private ChatTemplate(String template, Map<String, String> specialTokens, String source) {
         this.template = template;
+        this.engineTemplate = JinjavaSyntax.adapt(template);
         this.specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
         this.source = source;
     }
@@ -219,7 +224,7 @@ public final class ChatTemplate {
         context.putAll(variables);
         context.put("messages", messages);
         context.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = JinjaEngine.INSTANCE.render(template, context);
+        RenderResult result = JinjaEngine.INSTANCE.render(engineTemplate, context);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new ChatTemplateException(source, JinjaEngine.describe(error),

@@ -78,6 +78,10 @@ class ChatTemplateTest {
         assertEquals("eos_token.content", refused("{\"eos_token\": {\"lstrip\": false}, \"chat_template\": \"x\"}").field());
         assertEquals("(root)", refused("{\"chat_template\": ").field());
 
+        TokenizerFormatException slice = refused("{\"chat_template\": \"a\\nb\\n{% for m in messages[::2] %}{{ m.content }}{% endfor %}\"}");
+        assertTrue(slice.getMessage().startsWith(file + ": field 'chat_template': the Jinja engine cannot render "
+                + "this template: line 3: "), slice.getMessage());
+
         TokenizerFormatException syntax = refused("{\"chat_template\": \"line one\\n{% for m in messages %}{{ m.content }}\"}");
         assertEquals("chat_template", syntax.field());
         assertTrue(syntax.getMessage().startsWith(file + ": field 'chat_template': the Jinja engine cannot render "
