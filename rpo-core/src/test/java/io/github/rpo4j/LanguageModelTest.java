@@ -163,7 +163,7 @@ class LanguageModelTest {
     @Test
     void goldChainExamplesUseThePromptFormatAndNameAQuestionWithoutAChain() {
         List<SftExample> examples = LanguageModel.goldChainExamples(
-                List.of(new Question("q1", "What is 7 times 8 plus 2?", "58", CHAIN)), new PromptFormat(" "), "a.jsonl");
+                List.of(new Question("q1", "What is 7 times 8 plus 2?", "58", CHAIN)), PromptFormat.separator(" "), "a.jsonl");
         assertEquals(PROMPT, examples.get(0).prompt());
         assertEquals(CHAIN, examples.get(0).completion());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LanguageModel.goldChainExamples(

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Greedy and majority-vote accuracy of a model directory on a question file. */
@@ -52,13 +53,25 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     @Override
     public Integer call() throws Exception {
+        PromptFormat format = chat.format(modelDir, spec.commandLine());
+        if (format != null && spec.commandLine().getParseResult().hasMatchedOption("--separator")) {
+            throw new ParameterException(spec.commandLine(), "give --separator or --chat-template, not both");
+        }
+        if (format == null) {
+            format = PromptFormat.separator(separator);
+        }
         ModelDirectory.Loaded loaded = loading.load(modelDir);
         List<Question> qs = questions.load();
         Evaluator evaluator = new Evaluator(Verifiers.byQuestionKind(), new io.github.rpo4j.data.NumericAnswerExtractor()::extract,
-                new PromptFormat(separator), 64);
-        Evaluation e = evaluator.evaluate(loaded.model(), loaded.tokenizer(), qs, maxNewTokens, k, temperature, seed);
+                format, 64);
+        // With a chat template, sampling also stops at the template's end of turn.
+        Evaluation e = evaluator.evaluate(loaded.model(), format.completionTokenizer(loaded.tokenizer()), qs,
+                maxNewTokens, k, temperature, seed);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("questions", e.questions());
         out.put("test_accuracy", e.greedyAccuracy());

@@ -2,6 +2,7 @@ package io.github.rpo4j.examples;
 
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifiers;
+import io.github.rpo4j.iterate.ChatPromptFormat;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.IterationMetrics;
 import io.github.rpo4j.iterate.RunResult;
@@ -41,13 +42,21 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     IterateOptions options;
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     @Override
     public Integer call() throws Exception {
         List<Question> train = questions.load();
         List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
+        IterativeRpo.Builder builder = options.apply(IterativeRpo.builder());
+        ChatPromptFormat chatFormat = chat.format(modelDir, spec.commandLine());
+        if (chatFormat != null) {
+            builder.promptFormat(chatFormat);
+        }
         IterativeRpo loop;
         try {
-            loop = options.apply(IterativeRpo.builder()).modelDirectory(modelDir).trainQuestions(train)
+            loop = builder.modelDirectory(modelDir).trainQuestions(train)
                     .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
         } catch (IllegalArgumentException e) {
             // The builder names trainQuestions / evalQuestions; say which file that is.

@@ -368,7 +368,7 @@ final class SftCommand implements Callable<Integer> {
     }
 
     private List<SftExample> examples(List<Question> questions, String source) {
-        return LanguageModel.goldChainExamples(questions, new PromptFormat(separator), source);
+        return LanguageModel.goldChainExamples(questions, PromptFormat.separator(separator), source);
     }
 
     /** {@code count} examples: whole passes over the examples, each in its own shuffled order. */

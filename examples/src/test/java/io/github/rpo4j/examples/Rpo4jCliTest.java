@@ -49,7 +49,7 @@ class Rpo4jCliTest {
     private static TransformerLM model;
 
     /** The result of one in-process run. */
-    private record Run(int exitCode, String out, String err) {
+    record Run(int exitCode, String out, String err) {
         List<JsonNode> jsonLines() throws IOException {
             List<JsonNode> lines = new ArrayList<>();
             for (String line : out.strip().split("\n")) {
@@ -59,7 +59,7 @@ class Rpo4jCliTest {
         }
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cli = Rpo4jCli.commandLine();

@@ -74,13 +74,15 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
      */
     RunDirectory loadModelAndPrepare() throws java.io.IOException {
         if (modelDirectory == null) {
+            tokenizer = format.completionTokenizer(tokenizer);
             checkPromptLengths();
         }
         RunDirectory run = RunDirectory.prepare(runDirectory);
         if (modelDirectory != null) {
             io.github.rpo4j.model.ModelDirectory.Loaded loaded = io.github.rpo4j.model.ModelDirectory.load(modelDirectory);
             model = loaded.model();
-            tokenizer = loaded.tokenizer();
+            // A chat template's end of turn ends the completions trained and sampled.
+            tokenizer = format.completionTokenizer(loaded.tokenizer());
             checkPromptLengths();
         }
         return run;
@@ -137,7 +139,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
         c.put("eval_question_ids_hash", evalQuestions.stream().map(Question::id).toList().hashCode());
         c.put("answer_extractor", extractor.getClass().getName().contains("$$Lambda") ? "lambda"
                 : extractor.getClass().getName());
-        c.put("prompt_separator", format.separator());
+        c.putAll(format.describe());
         c.put("model", model.config().toJson());
         c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
         return c;

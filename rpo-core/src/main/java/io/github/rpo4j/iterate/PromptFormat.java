@@ -1,18 +1,57 @@
 package io.github.rpo4j.iterate;
 
 import io.github.rpo4j.data.Question;
+import io.github.rpo4j.text.Tokenizer;
+import java.util.Map;
 
 /**
- * How a question becomes the model's prompt: the question text followed by a separator, after which
- * the model writes its chain of thought and answer. Training, sampling and evaluation all use the
- * same format, so a model trained here is prompted the way it was taught.
+ * How a question becomes the model's prompt, after which the model writes its chain of thought and answer.
+ * Training, sampling and evaluation all use the same format, so a model trained here is prompted the way it
+ * was taught. Two formats: the question followed by a separator ({@link #separator(String)}, for models trained
+ * here or base models), and an instruct model's chat template ({@link ChatPromptFormat}).
  */
-public record PromptFormat(String separator) {
+public interface PromptFormat {
 
     /** The question, one space, then the completion. */
-    public static final PromptFormat DEFAULT = new PromptFormat(" ");
+    PromptFormat DEFAULT = separator(" ");
 
-    public String prompt(Question q) {
-        return q.prompt() + separator;
+    /** The question followed by {@code separator}. */
+    static PromptFormat separator(String separator) {
+        return new Separator(separator);
+    }
+
+    /** The prompt for a question. */
+    String prompt(Question q);
+
+    /** What a run's config.json records about the format. */
+    Map<String, Object> describe();
+
+    /**
+     * The tokenizer a loop trains and samples with under this format: the same one, or (for a chat template) one
+     * whose end token is the template's end of turn, so that trained completions end the way the template ends an
+     * assistant turn.
+     *
+     * @throws IllegalArgumentException if the format's end token is not a token of {@code tokenizer}
+     */
+    default Tokenizer completionTokenizer(Tokenizer tokenizer) {
+        return tokenizer;
+    }
+
+    /** The question followed by a separator. */
+    record Separator(String separator) implements PromptFormat {
+
+        public Separator {
+            java.util.Objects.requireNonNull(separator, "separator");
+        }
+
+        @Override
+        public String prompt(Question q) {
+            return q.prompt() + separator;
+        }
+
+        @Override
+        public Map<String, Object> describe() {
+            return Map.of("prompt_separator", separator);
+        }
     }
 }

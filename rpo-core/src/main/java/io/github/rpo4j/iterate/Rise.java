@@ -365,6 +365,9 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
             }
             Builder frozen = frozenCopy();
             RunDirectory run = frozen.loadModelAndPrepare();
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(frozen.format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
             MultiTurnPrompt.checkEncodable(frozen.tokenizer, feedback, "feedback");
             if (teacher != null) {
                 RunBookkeeping.require(teacher.config().vocabSize() == frozen.model.config().vocabSize(), "teacher",

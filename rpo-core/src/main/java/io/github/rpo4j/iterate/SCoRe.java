@@ -350,6 +350,9 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
             }
             Builder frozen = frozenCopy();
             RunDirectory run = frozen.loadModelAndPrepare();
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(frozen.format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
             MultiTurnPrompt.checkEncodable(frozen.tokenizer, instruction, "instruction");
             return new SCoRe(frozen, run);
         }

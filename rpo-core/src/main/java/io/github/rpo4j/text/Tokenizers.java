@@ -40,4 +40,21 @@ public final class Tokenizers {
                     + "\"; supported: \"BPE\" and \"WordLevel\" (per-character)");
         };
     }
+
+    /**
+     * {@code tokenizer} with {@code endId} as its {@link Tokenizer#eosId()} (the id completions end with), or
+     * {@code tokenizer} itself when that is already its end token.
+     *
+     * @throws IllegalArgumentException if {@code endId} is not one of its special tokens
+     */
+    public static Tokenizer withEndToken(Tokenizer tokenizer, int endId) {
+        if (!tokenizer.specialTokens().containsValue(endId)) {
+            throw new IllegalArgumentException("end token id " + endId + " is not a special token of the tokenizer");
+        }
+        if (tokenizer.eosId().isPresent() && tokenizer.eosId().getAsInt() == endId) {
+            return tokenizer;
+        }
+        Tokenizer inner = tokenizer instanceof WithEndToken w ? w.tokenizer() : tokenizer;
+        return new WithEndToken(inner, endId);
+    }
 }
