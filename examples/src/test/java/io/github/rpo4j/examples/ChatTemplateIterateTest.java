@@ -74,7 +74,7 @@ class ChatTemplateIterateTest {
                 "--micro-batch", "1", "--max-new-tokens", "6", "--maj-k", "0", "--no-progress");
         assertEquals(0, run.exitCode(), run.err());
 
-        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile()).get("settings");
         assertEquals(modelDir.resolve("tokenizer_config.json") + ": field 'chat_template'",
                 config.get("chat_template").asText());
         assertEquals("<|im_end|>", config.get("end_of_turn").asText());
