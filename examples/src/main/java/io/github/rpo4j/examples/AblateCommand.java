@@ -116,6 +116,10 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Option(names = "--accept-changed-settings", description = "Resume runs whose config.json holds other settings "
+            + "(refused otherwise, naming each difference); passed on to every child run.")
+    boolean acceptChangedSettings;
+
     @Option(names = "--run", hidden = true, paramLabel = "METHOD:SEED:LR:DIR",
             description = "Run one method in this process and write no report (how the parallel runs are started).")
     String singleRun;
@@ -350,6 +354,9 @@ final class AblateCommand implements Callable<Integer> {
         if (majorityK != null) {
             args.addAll(List.of("--majority-k", majorityK.toString()));
         }
+        if (acceptChangedSettings) {
+            args.add("--accept-changed-settings");
+        }
         return args;
     }
 
@@ -386,21 +393,23 @@ final class AblateCommand implements Callable<Integer> {
                         // n candidates at each of T turns: at most T * n = chains per question.
                         .candidates(Math.max(1, z.chains() / z.riseTurns())).temperature(0.8)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
-                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir()).build().run();
+                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
+                        .acceptChangedSettings(acceptChangedSettings).build().run();
             case "SCORE":
                 // chains / 2 first attempts, each with one second attempt; stage I once, then stage II.
                 return SCoRe.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
                         .verifier(task.verifier()).stages(1, Math.max(0, z.iterations() - 1))
                         .samplesPerQuestion(Math.max(2, z.chains() / 2)).temperature(0.8)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
-                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir()).build().run();
+                        .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
+                        .acceptChangedSettings(acceptChangedSettings).build().run();
             default:
                 IterativeRpo.Builder b = QuickstartRecipe.loop(task, pool, evaluated, run.dir(), run.seed())
                         .modelDirectory(m0).iterations(z.iterations()).samplesPerQuestion(z.chains())
                         .pairsPerQuestion(z.pairs()).maxCorrectPerQuestion(z.chains()).training(training)
                         .maxNewTokens(z.maxNewTokens()).majorityVote(z.majorityK(), 0.8).progressBar(progress)
                         // An untrained M0 is never right: the gold chain is then the only winner a pair can have.
-                        .includeGoldChain(quick);
+                        .includeGoldChain(quick).acceptChangedSettings(acceptChangedSettings);
                 switch (run.method()) {
                     case "RPO" -> b.method(Method.PREFERENCE);
                     case "DPO" -> b.method(Method.PREFERENCE).nllWeight(0.0);

@@ -84,6 +84,14 @@ class AblateCommandTest {
         assertTrue(Files.size(out.resolve("chosen_logps.png")) > 0);
         // Every method ran from the same M0 for each seed.
         assertTrue(ModelDirectory.isComplete(out.resolve("seed-1").resolve("score").resolve("iter-1").resolve("model")));
+
+        // A rerun with another setting is refused in the child runs, unless the ablation accepts the change.
+        String[] changed = {"ablate", "--quick", "--seeds", "1", "--model", m0.toString(), "--out", out.toString(),
+                "--no-progress", "--jobs", "1", "--methods", "RPO", "--majority-k", "1"};
+        assertTrue(cli.execute(changed) != 0, "a changed setting is refused");
+        String[] accepted = java.util.Arrays.copyOf(changed, changed.length + 1);
+        accepted[changed.length] = "--accept-changed-settings";
+        assertEquals(0, cli.execute(accepted), err.toString());
     }
 
     @Test
