@@ -179,7 +179,10 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.progressBonus, mode));
     }
 
-    /** Rollouts as the trainer takes them: stage I gives the first attempt no reward of its own. */
+    /**
+     * Rollouts as the trainer takes them: stage I gives the first attempt no reward of its own; a question's rollouts
+     * form one group, which shares a micro-batch and a leave-one-out baseline.
+     */
     static List<ReinforceTrainer.Rollout> toTrainerRollouts(List<SCoReRollout> rollouts, int stage) {
         List<ReinforceTrainer.Rollout> out = new ArrayList<>();
         for (SCoReRollout r : rollouts) {
@@ -187,7 +190,7 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
             double r2 = r.secondCorrect() ? 1 : 0;
             out.add(new ReinforceTrainer.Rollout(List.of(
                     new ReinforceTrainer.Attempt(r.firstPrompt(), r.first(), stage == 1 ? 0 : r1),
-                    new ReinforceTrainer.Attempt(r.secondPrompt(), r.second(), r2))));
+                    new ReinforceTrainer.Attempt(r.secondPrompt(), r.second(), r2)), r.questionId()));
         }
         return out;
     }
@@ -333,12 +336,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
                     + stageOneIterations + " and " + stageTwoIterations);
             RunBookkeeping.require(samplesPerQuestion >= 2, "samplesPerQuestion",
                     ">= 2, so that each question has samples to compare, got " + samplesPerQuestion);
-            // ReinforceTrainer's baseline is the mean reward of the micro-batch, the sample's own included: with a
-            // micro-batch of one the advantage, and so the policy gradient, is exactly zero.
-            RunBookkeeping.require(training.microBatchSize() >= 2, "training micro-batch size", ">= 2: the "
-                    + "REINFORCE baseline is the micro-batch's mean reward, the sample's own included, so a "
-                    + "micro-batch of one gives every sample a zero advantage and a zero gradient; got "
-                    + training.microBatchSize());
+            // Each rollout's REINFORCE baseline is the mean reward of its question's other rollouts (leave-one-out),
+            // so every question needs at least two: samplesPerQuestion >= 2 above.
             RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
             RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
             RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
