@@ -15,6 +15,7 @@ import io.github.rpo4j.losses.PreferenceLoss;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.train.PreferenceTrainer;
+import io.github.rpo4j.train.Progress;
 import io.github.rpo4j.train.SftExample;
 import io.github.rpo4j.train.SftTrainer;
 import io.github.rpo4j.train.TrainingLoop;
@@ -32,9 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,12 +158,9 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                     new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed)));
         }
         try (JsonlWriter out = JsonlWriter.appending(run.partialSamples(t));
-             ProgressBar bar = s.progressBar ? new ProgressBarBuilder().setTaskName("iter " + t + " sample")
-                     .setInitialMax(s.trainQuestions.size()).setStyle(ProgressBarStyle.ASCII)
-                     .setUpdateIntervalMillis(500).continuousUpdate().build() : null) {
-            if (bar != null) {
-                bar.stepTo(finished.size());
-            }
+             // A bar on a terminal, progress lines when stderr is redirected, nothing without progressBar.
+             Progress bar = Progress.start("iter " + t + " sample", s.trainQuestions.size(), s.progressBar)) {
+            bar.stepBy(finished.size());
             // Each chunk is written and flushed whole as its samples arrive, wherever the backend drew them.
             s.samplingBackend.generate(model, s.tokenizer, requests, (index, drawn) -> {
                 List<Question> chunk = chunks.get(index);
@@ -175,9 +170,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                     }
                 }
                 out.flush();
-                if (bar != null) {
-                    bar.stepBy(chunk.size());
-                }
+                bar.stepBy(chunk.size());
             });
         }
         // Order the samples as the questions are ordered, then publish the stage's output.
