@@ -182,6 +182,30 @@ class FamilyCheckpointTest {
         assertEquals(16, qwen3.headWidth(), "head_dim, not hidden_size / num_attention_heads");
     }
 
+    private static ModelConfig fixtureConfig(String name, Consumer<ObjectNode> edit) throws IOException {
+        ObjectNode c = (ObjectNode) JSON.readTree(
+                FamilyCheckpointTest.class.getResource("/checkpoints/" + name + "/config.json"));
+        edit.accept(c);
+        return ModelConfig.fromJson(c);
+    }
+
+    @Test
+    void absentAndNullFieldsTakeTheDefaultsOfTheFamiliesConfigurationClasses() throws IOException {
+        assertEquals(128, fixtureConfig("qwen3", c -> c.remove("head_dim")).headWidth(), "Qwen3Config's head_dim");
+        assertEquals(8, fixtureConfig("qwen2", c -> c.remove("head_dim")).headWidth(), "hidden_size / heads");
+        assertEquals(4096, fixtureConfig("mistral", c -> c.remove("sliding_window")).attentionWindow(0));
+        assertEquals(0, fixtureConfig("mistral", c -> c.putNull("sliding_window")).attentionWindow(0));
+        assertEquals(0, fixtureConfig("qwen2-sliding-window", c -> c.putNull("sliding_window")).attentionWindow(1));
+        ModelConfig absent = fixtureConfig("qwen2-sliding-window", c -> {
+            c.remove("sliding_window");
+            c.remove("max_window_layers");
+        });
+        assertEquals(0, absent.attentionWindow(1), "max_window_layers 28 by default: no layer of 2 is windowed");
+        assertEquals(4096, fixtureConfig("qwen2-sliding-window", c -> c.remove("sliding_window")).attentionWindow(1));
+        assertEquals(5, fixtureConfig("qwen2-sliding-window", c -> c.put("max_window_layers", 0)).attentionWindow(0));
+        assertEquals(0, fixtureConfig("qwen2-sliding-window", c -> c.put("use_sliding_window", false)).attentionWindow(1));
+    }
+
     @Test
     void mistralWithItsWindowIgnoredWouldFailTheComparison() throws IOException {
         // The comparison can fail: the same weights under full attention are far from the reference.
