@@ -206,6 +206,42 @@ class FamilyCheckpointTest {
         assertEquals(0, fixtureConfig("qwen2-sliding-window", c -> c.put("use_sliding_window", false)).attentionWindow(1));
     }
 
+    /**
+     * Configs with the fields (and sizes) that Qwen2.5 0.5B, Qwen3 0.6B and Mistral 7B v0.1 / v0.3 releases write:
+     * every field is read or known, and the window is used only where the family uses it.
+     */
+    @Test
+    void configsWithTheFieldsOfPublishedReleasesAreRead() throws IOException {
+        String common = "\"attention_dropout\": 0.0, \"hidden_act\": \"silu\", \"initializer_range\": 0.02, "
+                + "\"torch_dtype\": \"bfloat16\", \"use_cache\": true, ";
+        ModelConfig qwen25 = ModelConfig.fromJson(JSON.readTree("{\"architectures\": [\"Qwen2ForCausalLM\"], " + common
+                + "\"bos_token_id\": 151643, \"eos_token_id\": 151643, \"hidden_size\": 896, \"intermediate_size\": 4864, "
+                + "\"max_position_embeddings\": 32768, \"max_window_layers\": 24, \"model_type\": \"qwen2\", "
+                + "\"num_attention_heads\": 14, \"num_hidden_layers\": 24, \"num_key_value_heads\": 2, \"rms_norm_eps\": 1e-06, "
+                + "\"rope_theta\": 1000000.0, \"sliding_window\": 32768, \"tie_word_embeddings\": true, "
+                + "\"transformers_version\": \"4.40.1\", \"use_mrope\": false, \"use_sliding_window\": false, "
+                + "\"vocab_size\": 151936}"));
+        assertEquals(64, qwen25.headWidth());
+        assertEquals(0, qwen25.slidingWindow());
+        ModelConfig qwen3 = ModelConfig.fromJson(JSON.readTree("{\"architectures\": [\"Qwen3ForCausalLM\"], " + common
+                + "\"attention_bias\": false, \"bos_token_id\": 151643, \"eos_token_id\": 151645, \"head_dim\": 128, "
+                + "\"hidden_size\": 1024, \"intermediate_size\": 3072, \"max_position_embeddings\": 40960, "
+                + "\"max_window_layers\": 28, \"model_type\": \"qwen3\", \"num_attention_heads\": 16, "
+                + "\"num_hidden_layers\": 28, \"num_key_value_heads\": 8, \"rms_norm_eps\": 1e-06, \"rope_scaling\": null, "
+                + "\"rope_theta\": 1000000, \"sliding_window\": null, \"tie_word_embeddings\": true, "
+                + "\"transformers_version\": \"4.51.0\", \"use_sliding_window\": false, \"vocab_size\": 151936}"));
+        assertEquals(128, qwen3.headWidth());
+        assertEquals(0, qwen3.slidingWindow());
+        String mistral = "{\"architectures\": [\"MistralForCausalLM\"], " + common + "\"bos_token_id\": 1, "
+                + "\"eos_token_id\": 2, \"hidden_size\": 4096, \"intermediate_size\": 14336, "
+                + "\"max_position_embeddings\": 32768, \"model_type\": \"mistral\", \"num_attention_heads\": 32, "
+                + "\"num_hidden_layers\": 32, \"num_key_value_heads\": 8, \"rms_norm_eps\": 1e-05, \"rope_theta\": %s, "
+                + "\"sliding_window\": %s, \"tie_word_embeddings\": false, \"transformers_version\": \"4.42.0\", "
+                + "\"vocab_size\": 32768}";
+        assertEquals(4096, ModelConfig.fromJson(JSON.readTree(String.format(mistral, "10000.0", "4096"))).attentionWindow(31));
+        assertEquals(0, ModelConfig.fromJson(JSON.readTree(String.format(mistral, "1000000.0", "null"))).attentionWindow(31));
+    }
+
     @Test
     void mistralWithItsWindowIgnoredWouldFailTheComparison() throws IOException {
         // The comparison can fail: the same weights under full attention are far from the reference.
