@@ -87,10 +87,8 @@ public final class LanguageModel {
      * training example.
      */
     public static LanguageModel initialize(ModelConfig config, Tokenizer tokenizer, long seed) {
-        ModelConfig fitted = new ModelConfig(config.family(), tokenizer.vocabSize(), config.contextLength(),
-                config.layers(), config.width(), config.heads(), config.kvHeads(), config.headWidth(),
-                config.mlpWidth(), config.normEps(), config.ropeTheta(), config.ropeScaling(), config.attentionBias(),
-                config.mlpBias(), config.tieEmbeddings(), List.of()).withEosTokenId(tokenizer.eosId().orElse(-1));
+        ModelConfig fitted = config.withEndTokenIds(List.of()).withVocabSize(tokenizer.vocabSize())
+                .withEosTokenId(tokenizer.eosId().orElse(-1));
         return new LanguageModel(TransformerLM.initialize(fitted, seed, DataType.FLOAT), tokenizer);
     }
 

@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * naming the field and its value. Fields rpo4j does not know at all are refused too, unless the caller
  * names them as ignorable. docs/checkpoints.md has the table.
  *
- * @param family        GPT-2 or Llama
+ * @param family        GPT-2, or a family of Llama's layout (Llama, Qwen2, Mistral, Qwen3)
  * @param vocabSize     number of token ids
  * @param contextLength the longest sequence (n_positions / max_position_embeddings)
  * @param layers        transformer blocks
@@ -40,13 +40,17 @@ import java.util.TreeSet;
  * @param ropeScaling   how RoPE frequencies are rescaled (Llama); {@link RopeScaling#NONE} for none
  * @param attentionBias whether Llama's q, k, v and o projections have biases (attention_bias)
  * @param mlpBias       whether Llama's gate, up and down projections have biases (mlp_bias)
+ * @param slidingWindow how many positions (itself included) a query sees in a sliding-window layer; 0 for
+ *                      full attention everywhere (Mistral's sliding_window; Qwen's when use_sliding_window)
+ * @param firstSlidingLayer the first layer that attends in a window; every later layer does too (Qwen's
+ *                      max_window_layers; 0 for Mistral)
  * @param tieEmbeddings whether the output head reuses the token embedding
  * @param endTokenIds   the ids that end a sample (eos_token_id, one or a list); empty for none
  */
 public record ModelConfig(Family family, int vocabSize, int contextLength, int layers, int width, int heads,
                           int kvHeads, int headWidth, int mlpWidth, double normEps, double ropeTheta,
-                          RopeScaling ropeScaling, boolean attentionBias, boolean mlpBias, boolean tieEmbeddings,
-                          List<Integer> endTokenIds) {
+                          RopeScaling ropeScaling, boolean attentionBias, boolean mlpBias, int slidingWindow,
+                          int firstSlidingLayer, boolean tieEmbeddings, List<Integer> endTokenIds) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,14 +79,21 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         require(family != Family.GPT2 || heads * headWidth == width,
                 "heads (GPT-2: heads x head width " + headWidth + " must equal the width " + width + ")", heads);
         require(family != Family.GPT2 || kvHeads == heads, "key/value heads (GPT-2: as many as heads " + heads + ")", kvHeads);
-        require(family != Family.LLAMA || headWidth % 2 == 0, "head width (even for RoPE)", headWidth);
+        require(family.gpt2Layout() || headWidth % 2 == 0, "head width (even for RoPE)", headWidth);
         require(mlpWidth > 0, "MLP width", mlpWidth);
         require(normEps > 0, "norm epsilon", normEps);
         require(ropeTheta > 0, "rope theta", ropeTheta);
         require(ropeScaling != null, "rope scaling", ropeScaling);
-        require(family == Family.LLAMA || (ropeScaling.type() == RopeScaling.Type.NONE && !attentionBias && !mlpBias),
-                "GPT-2 option (rope scaling, attention_bias and mlp_bias are Llama's)", ropeScaling + ", " + attentionBias
-                        + ", " + mlpBias);
+        require(!family.gpt2Layout() || ropeScaling.type() == RopeScaling.Type.NONE,
+                "GPT-2 option (rope scaling is for rotary families)", ropeScaling);
+        require(family == Family.LLAMA || family == Family.QWEN3 || !attentionBias,
+                "attention_bias (Llama's and Qwen3's option)", attentionBias);
+        require(family == Family.LLAMA || !mlpBias, "mlp_bias (Llama's option)", mlpBias);
+        require(slidingWindow >= 0, "sliding window (0 for none)", slidingWindow);
+        require(slidingWindow == 0 || family == Family.MISTRAL || family == Family.QWEN2 || family == Family.QWEN3,
+                "sliding window (Mistral's and Qwen's option)", slidingWindow);
+        require(firstSlidingLayer >= 0 && firstSlidingLayer <= layers && (family != Family.MISTRAL || firstSlidingLayer == 0),
+                "first sliding-window layer (in [0, " + layers + "]; 0 for Mistral)", firstSlidingLayer);
         require(endTokenIds != null, "end token ids", endTokenIds);
         for (Integer id : endTokenIds) {
             require(id != null && id >= 0 && id < vocabSize, "end token id (must be in [0, " + vocabSize + "))", id);
@@ -94,7 +105,7 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
     public ModelConfig(Family family, int vocabSize, int contextLength, int layers, int width, int heads, int kvHeads,
                        int mlpWidth, double normEps, double ropeTheta, boolean tieEmbeddings, int eosTokenId) {
         this(family, vocabSize, contextLength, layers, width, heads, kvHeads, heads > 0 ? width / heads : 0, mlpWidth,
-                normEps, ropeTheta, RopeScaling.NONE, false, false, tieEmbeddings,
+                normEps, ropeTheta, RopeScaling.NONE, false, false, 0, 0, tieEmbeddings,
                 eosTokenId >= 0 ? List.of(eosTokenId) : List.of());
     }
 
@@ -124,27 +135,51 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
 
     public ModelConfig withEndTokenIds(List<Integer> ids) {
         return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
-                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, tieEmbeddings, ids);
+                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, slidingWindow, firstSlidingLayer, tieEmbeddings, ids);
     }
 
     public ModelConfig withTieEmbeddings(boolean tie) {
         return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
-                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, tie, endTokenIds);
+                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, slidingWindow, firstSlidingLayer, tie, endTokenIds);
     }
 
     public ModelConfig withHeadWidth(int d) {
         return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, d, mlpWidth,
-                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, tieEmbeddings, endTokenIds);
+                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, slidingWindow, firstSlidingLayer, tieEmbeddings, endTokenIds);
     }
 
     public ModelConfig withRope(double theta, RopeScaling scaling) {
         return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
-                normEps, theta, scaling, attentionBias, mlpBias, tieEmbeddings, endTokenIds);
+                normEps, theta, scaling, attentionBias, mlpBias, slidingWindow, firstSlidingLayer, tieEmbeddings, endTokenIds);
     }
 
     public ModelConfig withBiases(boolean attention, boolean mlp) {
         return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
-                normEps, ropeTheta, ropeScaling, attention, mlp, tieEmbeddings, endTokenIds);
+                normEps, ropeTheta, ropeScaling, attention, mlp, slidingWindow, firstSlidingLayer, tieEmbeddings, endTokenIds);
+    }
+
+    /** This configuration with the vocabulary size {@code n}. */
+    public ModelConfig withVocabSize(int n) {
+        return new ModelConfig(family, n, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
+                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, slidingWindow, firstSlidingLayer, tieEmbeddings,
+                endTokenIds);
+    }
+
+    /**
+     * This configuration with a sliding window of {@code window} positions (0 for none) in layers
+     * {@code firstLayer} and after.
+     */
+    public ModelConfig withSlidingWindow(int window, int firstLayer) {
+        return new ModelConfig(family, vocabSize, contextLength, layers, width, heads, kvHeads, headWidth, mlpWidth,
+                normEps, ropeTheta, ropeScaling, attentionBias, mlpBias, window, firstLayer, tieEmbeddings, endTokenIds);
+    }
+
+    /**
+     * How many positions, itself included, a query of layer {@code layer} sees: the sliding window in a
+     * sliding-window layer, 0 (no limit) otherwise.
+     */
+    public int attentionWindow(int layer) {
+        return slidingWindow > 0 && layer >= firstSlidingLayer ? slidingWindow : 0;
     }
 
     /** The first end id (the one config.json lists first), or -1 when there is none. */
@@ -178,8 +213,27 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
             n.put("rms_norm_eps", normEps);
             n.put("rope_theta", ropeTheta);
             n.set("rope_scaling", ropeScaling.toJson());
-            n.put("attention_bias", attentionBias);
-            n.put("mlp_bias", mlpBias);
+            if (family == Family.LLAMA || family == Family.QWEN3) {
+                n.put("attention_bias", attentionBias);
+            }
+            if (family == Family.LLAMA) {
+                n.put("mlp_bias", mlpBias);
+            }
+            if (family == Family.MISTRAL) {
+                if (slidingWindow > 0) {
+                    n.put("sliding_window", slidingWindow);
+                } else {
+                    n.putNull("sliding_window");
+                }
+            } else if (family == Family.QWEN2 || family == Family.QWEN3) {
+                n.put("use_sliding_window", slidingWindow > 0);
+                if (slidingWindow > 0) {
+                    n.put("sliding_window", slidingWindow);
+                } else {
+                    n.putNull("sliding_window");
+                }
+                n.put("max_window_layers", firstSlidingLayer);
+            }
             n.put("hidden_act", "silu");
         }
         n.put("tie_word_embeddings", tieEmbeddings);
@@ -244,7 +298,7 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         refuseUnless(f, "pruned_heads", v -> v.isObject() && v.isEmpty(), "pruned heads are not implemented");
         int vocab = positive(f.integer("vocab_size", null), "vocab_size");
         List<Integer> endIds = endTokenIds(f.get("eos_token_id"), "eos_token_id");
-        ModelConfig config = family == Family.GPT2 ? gpt2FromJson(f, vocab, endIds) : llamaFromJson(f, vocab, endIds);
+        ModelConfig config = family.gpt2Layout() ? gpt2FromJson(f, vocab, endIds) : rotaryFromJson(f, family, vocab, endIds);
 
         Set<String> unknown = new TreeSet<>();
         n.fieldNames().forEachRemaining(name -> {
@@ -278,10 +332,15 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         divides(heads, "n_head", width, "n_embd");
         int layers = positive(f.integer("n_layer", null), "n_layer");
         return new ModelConfig(Family.GPT2, vocab, ctx, layers, width, heads, heads, width / heads, inner, eps, 10000,
-                RopeScaling.NONE, false, false, tie, endIds);
+                RopeScaling.NONE, false, false, 0, 0, tie, endIds);
     }
 
-    private static ModelConfig llamaFromJson(Fields f, int vocab, List<Integer> endIds) {
+    /**
+     * Llama, Qwen2, Mistral and Qwen3, read with each family's fields and defaults as its {@code transformers}
+     * configuration class defines them (Qwen3's head_dim 128; Mistral's, Qwen2's and Qwen3's sliding_window 4096
+     * when absent). A field another family of the layout has but this one does not is refused as unknown.
+     */
+    private static ModelConfig rotaryFromJson(Fields f, Family family, int vocab, List<Integer> endIds) {
         int width = positive(f.integer("hidden_size", null), "hidden_size");
         int heads = positive(f.integer("num_attention_heads", null), "num_attention_heads");
         int kv = positive(f.integer("num_key_value_heads", heads), "num_key_value_heads");
@@ -289,6 +348,9 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         int headWidth;
         if (explicitHeadWidth) {
             headWidth = positive(f.integer("head_dim", null), "head_dim");
+        } else if (family == Family.QWEN3) {
+            headWidth = 128; // Qwen3Config's default, not hidden_size / num_attention_heads
+            explicitHeadWidth = true;
         } else {
             divides(heads, "num_attention_heads", width, "hidden_size");
             headWidth = width / heads;
@@ -301,19 +363,37 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         int ctx = positive(f.integer("max_position_embeddings", null), "max_position_embeddings");
         double eps = positiveNumber(f.number("rms_norm_eps", 1e-6), "rms_norm_eps");
         boolean tie = f.bool("tie_word_embeddings", false);
-        boolean attentionBias = f.bool("attention_bias", false);
-        boolean mlpBias = f.bool("mlp_bias", false);
+        boolean attentionBias = (family == Family.LLAMA || family == Family.QWEN3) && f.bool("attention_bias", false);
+        boolean mlpBias = family == Family.LLAMA && f.bool("mlp_bias", false);
         String act = f.text("hidden_act", "silu");
         if (!act.equals("silu") && !act.equals("swish")) {
             throw refused("hidden_act", f.node.get("hidden_act"), "rpo4j implements SwiGLU with silu (also named swish)");
         }
         // pretraining_tp > 1 splits each projection into slices whose products are summed: the same function.
-        if (f.present("pretraining_tp")) {
+        if (family == Family.LLAMA && f.present("pretraining_tp")) {
             positive(f.integer("pretraining_tp", null), "pretraining_tp");
         }
-        if (f.present("sliding_window")) {
-            int window = f.integer("sliding_window", null);
-            if (window < ctx) {
+        int layers = positive(f.integer("num_hidden_layers", null), "num_hidden_layers");
+        int window = 0;
+        int firstSlidingLayer = 0;
+        if (family == Family.MISTRAL) {
+            window = slidingWindow(f);
+        } else if (family == Family.QWEN2 || family == Family.QWEN3) {
+            refuseUnless(f, "use_mrope", v -> v.isBoolean() && !v.asBoolean(), "multimodal rotary positions are not implemented");
+            boolean sliding = f.bool("use_sliding_window", false);
+            int configuredWindow = slidingWindow(f); // read, so that it is known, even where it is not used
+            int maxWindowLayers = f.integer("max_window_layers", 28);
+            if (maxWindowLayers < 0) {
+                throw new IllegalArgumentException("field \"max_window_layers\" must be >= 0, got " + maxWindowLayers);
+            }
+            if (sliding && configuredWindow > 0) {
+                window = configuredWindow;
+                firstSlidingLayer = Math.min(maxWindowLayers, layers);
+            }
+            requireLayerTypes(f, layers, window, firstSlidingLayer);
+        } else if (f.present("sliding_window")) {
+            int llamaWindow = f.integer("sliding_window", null);
+            if (llamaWindow < ctx) {
                 throw refused("sliding_window", f.node.get("sliding_window"), "sliding-window attention is not "
                         + "implemented and the window is shorter than max_position_embeddings = " + ctx);
             }
@@ -337,9 +417,47 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
             throw refused("partial_rotary_factor", partial, "rpo4j rotates every dimension of a head");
         }
         RopeScaling scaling = ropeScaling(rope);
-        return new ModelConfig(Family.LLAMA, vocab, ctx, positive(f.integer("num_hidden_layers", null), "num_hidden_layers"),
-                width, heads, kv, headWidth, positive(f.integer("intermediate_size", null), "intermediate_size"), eps,
-                theta, scaling, attentionBias, mlpBias, tie, endIds);
+        return new ModelConfig(family, vocab, ctx, layers, width, heads, kv, headWidth,
+                positive(f.integer("intermediate_size", null), "intermediate_size"), eps, theta, scaling, attentionBias,
+                mlpBias, window, firstSlidingLayer, tie, endIds);
+    }
+
+    /** sliding_window: 4096 when absent (the configuration classes' default), none when null, else positive. */
+    private static int slidingWindow(Fields f) {
+        JsonNode v = f.get("sliding_window");
+        if (v == null) {
+            return 4096;
+        }
+        if (v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+            throw new IllegalArgumentException("field \"sliding_window\" must be a positive integer or null, got " + v);
+        }
+        return v.asInt();
+    }
+
+    /**
+     * layer_types (written by newer {@code transformers}), when present, must name the attention of each layer
+     * as use_sliding_window, sliding_window and max_window_layers define it: another pattern is refused.
+     */
+    private static void requireLayerTypes(Fields f, int layers, int window, int firstSlidingLayer) {
+        JsonNode v = f.get("layer_types");
+        if (v == null || v.isNull()) {
+            return;
+        }
+        List<String> expected = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            expected.add(window > 0 && l >= firstSlidingLayer ? "sliding_attention" : "full_attention");
+        }
+        List<String> given = new ArrayList<>();
+        if (v.isArray()) {
+            v.forEach(e -> given.add(e.isTextual() ? e.asText() : e.toString()));
+        }
+        if (!given.equals(expected)) {
+            throw refused("layer_types", v, "rpo4j implements the layer types that use_sliding_window, sliding_window "
+                    + "and max_window_layers define: " + expected);
+        }
     }
 
     /**

@@ -215,7 +215,7 @@ public final class ModelDirectory {
                 // versions do, and both give future positions zero weight.
                 require(value.length() == 1, e.getKey(), "a masked_bias buffer must hold one value, got shape "
                         + Arrays.toString(value.shape()));
-            } else if (config.family() == Family.LLAMA && name.matches("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq")) {
+            } else if (!config.family().gpt2Layout() && name.matches("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq")) {
                 invFreq = invFreq == null ? Rope.inverseFrequencies(config) : invFreq;
                 requireFrequencies(e.getKey(), value, invFreq, config);
             } else if (name.equals("lm_head.weight") && config.tieEmbeddings()) {

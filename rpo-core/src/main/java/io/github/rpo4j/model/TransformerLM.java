@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A decoder-only transformer of the GPT-2 or Llama family.
+ * A decoder-only transformer of the GPT-2 family or of Llama's layout (Llama, Qwen2, Mistral, Qwen3).
  *
  * <p>Parameters are kept by their Hugging Face names ({@code h.0.attn.c_attn.weight} for GPT-2,
  * {@code model.layers.0.self_attn.q_proj.weight} for Llama) in the orientation Hugging Face stores,
@@ -43,8 +43,9 @@ public final class TransformerLM {
     private final Tensor head; // (V, C): applied as x head^T
     private final double[] ropeFrequencies; // (D/2) radians per position, Llama only
 
-    private record Block(Norm norm1, Linear qkv, Linear q, Linear k, Linear v, Linear proj, Norm norm2,
-                         Linear fc, Linear gate, Linear up, Linear down) {
+    /** One layer's modules; those a family does not have are null (qkv, fc: GPT-2; q..down: Llama's layout; qNorm, kNorm: Qwen3). */
+    private record Block(Norm norm1, Linear qkv, Linear q, Linear k, Linear v, Norm qNorm, Norm kNorm, Linear proj,
+                         Norm norm2, Linear fc, Linear gate, Linear up, Linear down) {
     }
 
     /**
@@ -88,7 +89,7 @@ public final class TransformerLM {
                 String b = "h." + l + ".";
                 blocks[l] = new Block(
                         Norm.layerNorm(ps.get(b + "ln_1.weight"), ps.get(b + "ln_1.bias"), config.normEps()),
-                        conv1d(ps, b + "attn.c_attn"), null, null, null, conv1d(ps, b + "attn.c_proj"),
+                        conv1d(ps, b + "attn.c_attn"), null, null, null, null, null, conv1d(ps, b + "attn.c_proj"),
                         Norm.layerNorm(ps.get(b + "ln_2.weight"), ps.get(b + "ln_2.bias"), config.normEps()),
                         conv1d(ps, b + "mlp.c_fc"), null, null, conv1d(ps, b + "mlp.c_proj"));
             } else {
@@ -96,7 +97,10 @@ public final class TransformerLM {
                 blocks[l] = new Block(
                         Norm.rmsNorm(ps.get(b + "input_layernorm.weight"), config.normEps()), null,
                         linear(ps, b + "self_attn.q_proj"), linear(ps, b + "self_attn.k_proj"),
-                        linear(ps, b + "self_attn.v_proj"), linear(ps, b + "self_attn.o_proj"),
+                        linear(ps, b + "self_attn.v_proj"),
+                        config.family().qkNorm() ? Norm.rmsNorm(ps.get(b + "self_attn.q_norm.weight"), config.normEps()) : null,
+                        config.family().qkNorm() ? Norm.rmsNorm(ps.get(b + "self_attn.k_norm.weight"), config.normEps()) : null,
+                        linear(ps, b + "self_attn.o_proj"),
                         Norm.rmsNorm(ps.get(b + "post_attention_layernorm.weight"), config.normEps()),
                         null, linear(ps, b + "mlp.gate_proj"), linear(ps, b + "mlp.up_proj"),
                         linear(ps, b + "mlp.down_proj"));
@@ -146,13 +150,18 @@ public final class TransformerLM {
         } else {
             long q = (long) c.heads() * c.headWidth();
             long kv = (long) c.kvHeads() * c.headWidth();
+            boolean qkvBias = c.attentionBias() || c.family().qkvBiases();
             s.put("model.embed_tokens.weight", new long[] {v, w});
             for (int l = 0; l < c.layers(); l++) {
                 String b = "model.layers." + l + ".";
                 s.put(b + "input_layernorm.weight", new long[] {w});
-                linearShapes(s, b + "self_attn.q_proj", q, w, c.attentionBias());
-                linearShapes(s, b + "self_attn.k_proj", kv, w, c.attentionBias());
-                linearShapes(s, b + "self_attn.v_proj", kv, w, c.attentionBias());
+                linearShapes(s, b + "self_attn.q_proj", q, w, qkvBias);
+                linearShapes(s, b + "self_attn.k_proj", kv, w, qkvBias);
+                linearShapes(s, b + "self_attn.v_proj", kv, w, qkvBias);
+                if (c.family().qkNorm()) {
+                    s.put(b + "self_attn.q_norm.weight", new long[] {c.headWidth()});
+                    s.put(b + "self_attn.k_norm.weight", new long[] {c.headWidth()});
+                }
                 linearShapes(s, b + "self_attn.o_proj", w, q, c.attentionBias());
                 s.put(b + "post_attention_layernorm.weight", new long[] {w});
                 linearShapes(s, b + "mlp.gate_proj", m, w, c.mlpBias());
@@ -365,6 +374,11 @@ public final class TransformerLM {
             q = b.q().forward(h); // (B*T, H*D)
             k = b.k().forward(h); // (B*T, Hkv*D)
             v = b.v().forward(h);
+            if (b.qNorm() != null) {
+                // Qwen3: RMSNorm over each head's D values, before the rotation
+                q = b.qNorm().forward(q.reshape((long) batch * time * heads, d)).reshape((long) batch * time, (long) heads * d);
+                k = b.kNorm().forward(k.reshape((long) batch * time * kvHeads, d)).reshape((long) batch * time, (long) kvHeads * d);
+            }
         }
         q = q.reshape(batch, time, heads, d).permute(0, 2, 1, 3); // (B, H, T, D)
         k = k.reshape(batch, time, kvHeads, d).permute(0, 2, 1, 3); // (B, Hkv, T, D)
@@ -388,7 +402,8 @@ public final class TransformerLM {
         Tensor att = Ops.causalAttention(
                 q.reshape((long) batch * heads, time, d),
                 k.reshape((long) batch * heads, keysLength, d),
-                v.reshape((long) batch * heads, keysLength, d), padding, queryOffset); // (B*H, T, D)
+                v.reshape((long) batch * heads, keysLength, d), padding, queryOffset,
+                config.attentionWindow(l)); // (B*H, T, D)
         Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, (long) heads * d); // (B*T, H*D)
         return mlp(b, x.add(b.proj().forward(y)));
     }

@@ -198,6 +198,15 @@ public final class FusedKernels {
      * @param keyPadding null, or (BH, Tk) with 1 for keys that exist and 0 for padding
      */
     static INDArray maskedSoftmaxInPlace(INDArray scores, double scale, long offset, INDArray keyPadding) {
+        return maskedSoftmaxInPlace(scores, scale, offset, 0, keyPadding);
+    }
+
+    /**
+     * As {@link #maskedSoftmaxInPlace(INDArray, double, long, INDArray)}, query i seeing only the keys
+     * offset + i - window + 1 .. offset + i ({@code window} 0 for no limit); keys before the window are masked
+     * as padding is.
+     */
+    static INDArray maskedSoftmaxInPlace(INDArray scores, double scale, long offset, int window, INDArray keyPadding) {
         int bh = (int) scores.size(0);
         int tq = (int) scores.size(1);
         int tk = (int) scores.size(2);
@@ -208,8 +217,12 @@ public final class FusedKernels {
             for (int i = 0; i < tq; i++) {
                 int base = (b * tq + i) * tk;
                 int visible = (int) Math.min(tk, Math.max(0, offset + i + 1)); // keys 0..visible-1
+                int first = window == 0 ? 0 : (int) Math.min(tk, Math.max(0, offset + i + 1 - window)); // keys before: out of the window
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < visible; j++) {
+                for (int j = 0; j < first; j++) {
+                    row[j] = Double.NEGATIVE_INFINITY;
+                }
+                for (int j = first; j < visible; j++) {
                     double v = s.get(base + j) * scale;
                     if (pad != null && pad[b * tk + j] == 0) {
                         v += Ops.MASKED;
@@ -223,7 +236,7 @@ public final class FusedKernels {
                     end = tk;
                     max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < tk; j++) {
-                        double v = s.get(base + j) * scale + (j < visible ? 0 : Ops.MASKED);
+                        double v = s.get(base + j) * scale + (j >= first && j < visible ? 0 : Ops.MASKED);
                         if (pad != null && pad[b * tk + j] == 0) {
                             v += Ops.MASKED;
                         }

@@ -343,6 +343,18 @@ public final class Ops {
      * by causality and no slice of the cache is ever copied.
      */
     public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, INDArray keyPadding, long queryOffset) {
+        return causalAttention(q, k, v, keyPadding, queryOffset, 0);
+    }
+
+    /**
+     * As {@link #causalAttention(Tensor, Tensor, Tensor, INDArray, long)}, with a sliding window: query i at key
+     * position p = queryOffset + i sees keys p - window + 1 .. p, {@code window} positions itself included (as
+     * Hugging Face's sliding-window mask); {@code window} 0 for no limit.
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, INDArray keyPadding, long queryOffset, int window) {
+        if (window < 0) {
+            throw new IllegalArgumentException("attention window must be >= 0 (0 for none), got " + window);
+        }
         long bh = q.size(0);
         long tq = q.size(1);
         long tk = k.size(1);
@@ -355,7 +367,7 @@ public final class Ops {
             throw new IllegalArgumentException("queries at key positions " + queryOffset + ".." + (queryOffset + tq - 1)
                     + " do not fit " + tk + " keys");
         }
-        INDArray[] pOut = attentionForward(q.value(), k.value(), v.value(), keyPadding, queryOffset);
+        INDArray[] pOut = attentionForward(q.value(), k.value(), v.value(), keyPadding, queryOffset, window);
         INDArray p = pOut[0]; // (BH, Tq, Tk)
         INDArray out = pOut[1]; // (BH, Tq, D)
         return Tensor.fromOp(out, g -> {
@@ -398,7 +410,7 @@ public final class Ops {
         INDArray q = part(split, 0); // (BH, T, D)
         INDArray k = part(split, 1);
         INDArray v = part(split, 2);
-        INDArray[] pOut = attentionForward(q, k, v, keyPadding, 0);
+        INDArray[] pOut = attentionForward(q, k, v, keyPadding, 0, 0);
         INDArray p = pOut[0]; // (BH, T, T)
         INDArray out = pOut[1]; // (BH, T, D)
         INDArray merged = out.reshape('c', batch, heads, time, d).permute(0, 2, 1, 3).dup('c')
@@ -423,7 +435,8 @@ public final class Ops {
      *
      * @return {P (BH, Tq, Tk), O (BH, Tq, D)}
      */
-    private static INDArray[] attentionForward(INDArray q, INDArray k, INDArray v, INDArray keyPadding, long queryOffset) {
+    private static INDArray[] attentionForward(INDArray q, INDArray k, INDArray v, INDArray keyPadding, long queryOffset,
+                                               int window) {
         long bh = q.size(0);
         long tq = q.size(1);
         long tk = k.size(1);
@@ -431,13 +444,13 @@ public final class Ops {
         INDArray scores = Tensor.mm(q, k, false, true); // (BH, Tq, Tk), fresh
         if (FusedKernels.applies(scores)) {
             // scale, masks and softmax in one pass per row; masked keys are never exponentiated
-            INDArray p = FusedKernels.maskedSoftmaxInPlace(scores, scale, queryOffset, keyPadding);
+            INDArray p = FusedKernels.maskedSoftmaxInPlace(scores, scale, queryOffset, window, keyPadding);
             return new INDArray[] {p, Tensor.mm(p, v, false, false)};
         }
         scores.muli(scale);
         // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
         INDArray flat = scores.reshape('c', bh, tq * tk);
-        flat.addiRowVector(causalMask(tq, tk, queryOffset, scores.dataType()).reshape(1, tq * tk));
+        flat.addiRowVector(causalMask(tq, tk, queryOffset, window, scores.dataType()).reshape(1, tq * tk));
         if (keyPadding != null) {
             INDArray bias = keyPadding.castTo(scores.dataType()).rsub(1.0).muli(MASKED); // (BH, Tk)
             scores.reshape('c', bh * tq, tk).addi(tq == 1 ? bias : repeatRows(bias, tq));
@@ -526,11 +539,20 @@ public final class Ops {
 
     /** (1, Tq, Tk): 0 where query i (at key position offset + i) may see key j, MASKED elsewhere. */
     static INDArray causalMask(long tq, long tk, long offset, DataType type) {
-        return MASKS.computeIfAbsent(tq + "x" + tk + "+" + offset + ":" + type, key -> {
+        return causalMask(tq, tk, offset, 0, type);
+    }
+
+    /**
+     * (1, Tq, Tk): 0 where query i (at key position p = offset + i) may see key j, j in p - window + 1 .. p
+     * ({@code window} 0 for 0 .. p), MASKED elsewhere.
+     */
+    static INDArray causalMask(long tq, long tk, long offset, int window, DataType type) {
+        return MASKS.computeIfAbsent(tq + "x" + tk + "+" + offset + "w" + window + ":" + type, key -> {
             double[] m = new double[(int) (tq * tk)];
             for (int i = 0; i < tq; i++) {
                 for (int j = 0; j < tk; j++) {
-                    m[(int) (i * tk + j)] = j <= i + offset ? 0.0 : MASKED;
+                    boolean inWindow = window == 0 || j > i + offset - window;
+                    m[(int) (i * tk + j)] = j <= i + offset && inWindow ? 0.0 : MASKED;
                 }
             }
             return Nd4j.create(m, new long[] {1, tq, tk}, 'c').castTo(type);

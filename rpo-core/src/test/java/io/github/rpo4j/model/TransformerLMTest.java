@@ -40,6 +40,22 @@ class TransformerLMTest {
                 .withTieEmbeddings(true);
     }
 
+    /** Qwen2's q/k/v biases, and a window of 3 positions in layer 1 (layer 0 attends fully). */
+    static ModelConfig tinyQwen2() {
+        return new ModelConfig(Family.QWEN2, 11, 16, 2, 8, 4, 2, 12, 1e-6, 10000, true, -1).withSlidingWindow(3, 1);
+    }
+
+    /** Mistral: a window of 3 positions in every layer. */
+    static ModelConfig tinyMistral() {
+        return new ModelConfig(Family.MISTRAL, 11, 16, 2, 8, 4, 2, 12, 1e-6, 10000, false, -1).withSlidingWindow(3, 0);
+    }
+
+    /** Qwen3: per-head q/k RMSNorm, head width 6 (not 8 / 4), attention biases, a window of 2 in layer 1. */
+    static ModelConfig tinyQwen3() {
+        return new ModelConfig(Family.QWEN3, 11, 16, 2, 8, 4, 2, 12, 1e-6, 10000, false, -1).withHeadWidth(6)
+                .withBiases(true, false).withSlidingWindow(2, 1);
+    }
+
     static int[] randomIds(Random r, int n, int vocab) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
@@ -59,8 +75,9 @@ class TransformerLMTest {
     }
 
     @Test
-    void wholeModelGradientMatchesFiniteDifferencesForBothFamilies() {
-        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama(), tinyLlamaWithEveryOption())) {
+    void wholeModelGradientMatchesFiniteDifferencesForEveryFamily() {
+        for (ModelConfig config : List.of(tinyGpt2(), tinyLlama(), tinyLlamaWithEveryOption(), tinyQwen2(),
+                tinyMistral(), tinyQwen3())) {
             TransformerLM model = scaledInit(config, 1);
             int[] ids = randomIds(new Random(2), 2 * 5, config.vocabSize());
             List<Tensor> params = new ArrayList<>(model.parameters().values());
@@ -84,7 +101,7 @@ class TransformerLMTest {
     @Test
     void cachedDecodingEqualsTheFullForward() {
         for (ModelConfig config : List.of(tinyGpt2(), tinyLlama(), tinyLlamaWithEveryOption(),
-                tinyGpt2().withTieEmbeddings(false))) {
+                tinyGpt2().withTieEmbeddings(false), tinyQwen2(), tinyMistral(), tinyQwen3())) {
             TransformerLM model = scaledInit(config, 5);
             int batch = 3;
             int time = 9;

@@ -18,6 +18,50 @@ class AttentionCompositionTest {
                 .add(Tensor.constant(mask)).softmax().matmul(v);
     }
 
+    /**
+     * softmax(q k^T / sqrt(D) + mask) v from primitive ops with a mask built here from its definition: query i,
+     * at key position p = Tk - Tq + i, sees keys p - window + 1 .. p.
+     */
+    static Tensor composedInWindow(Tensor q, Tensor k, Tensor v, int window) {
+        long tq = q.size(1);
+        long tk = k.size(1);
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.zeros(q.dataType(), 1, tq, tk);
+        for (long i = 0; i < tq; i++) {
+            long p = tk - tq + i;
+            for (long j = 0; j < tk; j++) {
+                if (j > p || j <= p - window) {
+                    mask.putScalar(new long[] {0, i, j}, -1e9);
+                }
+            }
+        }
+        return q.matmul(k, false, true).scale(1.0 / Math.sqrt(q.size(2)))
+                .add(Tensor.constant(mask)).softmax().matmul(v);
+    }
+
+    @Test
+    void slidingWindowAttentionMatchesCompositionForwardAndBackward() {
+        Random random = new Random(4);
+        for (long[] s : new long[][] {{4, 7, 8, 7, 3}, {2, 3, 5, 9, 4}, {2, 6, 4, 6, 1}}) { // BH, Tq, D, Tk, window
+            INDArray qv = GradCheck.randomDouble(random, s[0], s[1], s[2]).muli(2);
+            INDArray kv = GradCheck.randomDouble(random, s[0], s[3], s[2]).muli(2);
+            INDArray vv = GradCheck.randomDouble(random, s[0], s[3], s[2]);
+            INDArray seed = GradCheck.randomDouble(random, s[0], s[1], s[2]);
+
+            Tensor q1 = Tensor.param(qv.dup()), k1 = Tensor.param(kv.dup()), v1 = Tensor.param(vv.dup());
+            Tensor fused = Ops.causalAttention(q1, k1, v1, null, s[3] - s[1], (int) s[4]);
+            fused.backward(seed);
+
+            Tensor q2 = Tensor.param(qv.dup()), k2 = Tensor.param(kv.dup()), v2 = Tensor.param(vv.dup());
+            Tensor plain = composedInWindow(q2, k2, v2, (int) s[4]);
+            plain.backward(seed);
+
+            assertClose(plain.value(), fused.value(), "output, window " + s[4]);
+            assertClose(q2.grad(), q1.grad(), "dq, window " + s[4]);
+            assertClose(k2.grad(), k1.grad(), "dk, window " + s[4]);
+            assertClose(v2.grad(), v1.grad(), "dv, window " + s[4]);
+        }
+    }
+
     @Test
     void fusedMatchesCompositionForwardAndBackward() {
         Random random = new Random(3);

@@ -123,6 +123,14 @@ class FusedKernelsTest {
                 ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), padding.castTo(DataType.FLOAT))
                         .mul(Tensor.constant(seenRows(bh, 9, d, padding))),
                 rnd(2, bh, 9, d), rnd(2, bh, 9, d), rnd(1, bh, 9, d));
+        compareBothTypes("attention in a sliding window", ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), null, 0, 3),
+                rnd(2, bh, 9, d), rnd(2, bh, 9, d), rnd(1, bh, 9, d));
+        compareBothTypes("attention in a sliding window with a cache offset",
+                ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), null, 5, 4),
+                rnd(2, bh, 4, d), rnd(2, bh, 11, d), rnd(1, bh, 11, d));
+        compare("attention in a sliding window with key padding", DataType.DOUBLE, 1e-12,
+                ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), padding, 0, 4),
+                rnd(2, bh, 9, d), rnd(2, bh, 9, d), rnd(1, bh, 9, d));
         compareBothTypes("self-attention from qkv", ps -> Ops.causalSelfAttention(ps.get(0), 2, 6, 3, null),
                 rnd(2, 12, 3 * 3 * 4));
     }

@@ -177,6 +177,10 @@ class OpGradientTest {
         INDArray padding = Nd4j.create(new double[][] {{1, 1, 0, 1, 1}, {1, 0, 1, 1, 1}});
         check("attention with key padding", ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), padding),
                 p(2, 5, 4), p(2, 5, 4), p(2, 5, 4));
+        check("attention in a sliding window", ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), null, 0, 2),
+                p(2, 5, 4), p(2, 5, 4), p(2, 5, 4));
+        check("attention in a sliding window with cache offset",
+                ps -> Ops.causalAttention(ps.get(0), ps.get(1), ps.get(2), padding, 2, 3), p(2, 3, 4), p(2, 5, 4), p(2, 5, 4));
     }
 
     @Test
