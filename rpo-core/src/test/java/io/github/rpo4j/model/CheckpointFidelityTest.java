@@ -20,8 +20,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Checkpoints written as Hugging Face writes them, with the config.json fields that change what a Llama
@@ -150,35 +148,8 @@ class CheckpointFidelityTest {
 
     private static double[][] modelLogProbs(TransformerLM model) {
         try (Tape.Scope ignored = Tape.noGrad()) {
-            INDArray logits = model.forward(IDS, 1, IDS.length).value().castTo(DataType.DOUBLE); // (T, V)
-            double[][] out = new double[IDS.length][];
-            for (int t = 0; t < IDS.length; t++) {
-                double[] row = logits.getRow(t).toDoubleVector();
-                double max = Double.NEGATIVE_INFINITY;
-                for (double v : row) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (double v : row) {
-                    sum += Math.exp(v - max);
-                }
-                for (int s = 0; s < row.length; s++) {
-                    row[s] -= max + Math.log(sum);
-                }
-                out[t] = row;
-            }
-            return out;
+            return LogProbRows.of(model.forward(IDS, 1, IDS.length).value()); // (T, V)
         }
-    }
-
-    private static double maxDifference(double[][] a, double[][] b) {
-        double diff = 0;
-        for (int t = 0; t < a.length; t++) {
-            for (int s = 0; s < a[t].length; s++) {
-                diff = Math.max(diff, Math.abs(a[t][s] - b[t][s]));
-            }
-        }
-        return diff;
     }
 
     /**
@@ -196,13 +167,13 @@ class CheckpointFidelityTest {
 
         double[][] reference = new ReferenceLlama(config, values).logProbs(IDS);
         double[][] loaded = modelLogProbs(ModelDirectory.load(dir).model());
-        double diff = maxDifference(reference, loaded);
+        double diff = LogProbRows.maxDifference(reference, loaded);
         assertTrue(diff < TOLERANCE, name + ": log-probabilities differ from the reference by " + diff);
 
         if (featureOff != null) {
             ObjectNode without = config.deepCopy();
             featureOff.accept(without);
-            double effect = maxDifference(reference, new ReferenceLlama(without, values).logProbs(IDS));
+            double effect = LogProbRows.maxDifference(reference, new ReferenceLlama(without, values).logProbs(IDS));
             assertTrue(effect > 0.05, name + " changes the log-probabilities by only " + effect);
         }
     }
@@ -402,7 +373,7 @@ class CheckpointFidelityTest {
         }
         Path dir = write("inv-freq", config, values, shapes);
         double[][] loaded = modelLogProbs(ModelDirectory.load(dir).model());
-        assertTrue(maxDifference(new ReferenceLlama(config, values).logProbs(IDS), loaded) < TOLERANCE);
+        assertTrue(LogProbRows.maxDifference(new ReferenceLlama(config, values).logProbs(IDS), loaded) < TOLERANCE);
 
         // The same buffers under a config without the scaling: the checkpoint was made with other frequencies.
         config.putNull("rope_scaling");
@@ -427,7 +398,7 @@ class CheckpointFidelityTest {
         Path copy = write("tied-copy", config, values, shapes);
         TransformerLM model = ModelDirectory.load(copy).model();
         assertTrue(!model.parameters().containsKey("lm_head.weight"), "the head is the embedding");
-        assertTrue(maxDifference(new ReferenceLlama(config, values).logProbs(IDS), modelLogProbs(model)) < TOLERANCE);
+        assertTrue(LogProbRows.maxDifference(new ReferenceLlama(config, values).logProbs(IDS), modelLogProbs(model)) < TOLERANCE);
     }
 
     // ------------------------------------------------------------ end ids

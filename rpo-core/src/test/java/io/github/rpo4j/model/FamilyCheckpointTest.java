@@ -82,43 +82,9 @@ class FamilyCheckpointTest {
         return new Expected(ids, lp);
     }
 
-    /** Row-wise log-softmax of logits (N, V), in double. */
-    private static double[][] logSoftmax(INDArray logits) {
-        INDArray d = logits.castTo(DataType.DOUBLE);
-        double[][] out = new double[(int) d.size(0)][];
-        for (int t = 0; t < out.length; t++) {
-            double[] row = d.getRow(t).toDoubleVector();
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : row) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (double v : row) {
-                sum += Math.exp(v - max);
-            }
-            for (int s = 0; s < row.length; s++) {
-                row[s] -= max + Math.log(sum);
-            }
-            out[t] = row;
-        }
-        return out;
-    }
-
-    private static double maxDifference(double[][] a, double[][] b) {
-        assertEquals(a.length, b.length);
-        double diff = 0;
-        for (int t = 0; t < a.length; t++) {
-            assertEquals(a[t].length, b[t].length);
-            for (int s = 0; s < a[t].length; s++) {
-                diff = Math.max(diff, Math.abs(a[t][s] - b[t][s]));
-            }
-        }
-        return diff;
-    }
-
     private static double[][] fullForward(TransformerLM model, int[] ids) {
         try (Tape.Scope ignored = Tape.noGrad()) {
-            return logSoftmax(model.forward(ids, 1, ids.length).value());
+            return LogProbRows.of(model.forward(ids, 1, ids.length).value());
         }
     }
 
@@ -130,7 +96,7 @@ class FamilyCheckpointTest {
             int at = 0;
             for (int chunk : chunks) {
                 int[] part = java.util.Arrays.copyOfRange(ids, at, at + chunk);
-                double[][] lp = logSoftmax(model.forward(part, 1, chunk, null, null, cache).value());
+                double[][] lp = LogProbRows.of(model.forward(part, 1, chunk, null, null, cache).value());
                 System.arraycopy(lp, 0, out, at, chunk);
                 at += chunk;
             }
@@ -144,7 +110,7 @@ class FamilyCheckpointTest {
     void theFullForwardMatchesTheIndependentPyTorchForward(String name) throws IOException {
         Expected e = expected(name);
         TransformerLM model = ModelDirectory.load(copy(name)).model();
-        double diff = maxDifference(e.logProbs(), fullForward(model, e.ids()));
+        double diff = LogProbRows.maxDifference(e.logProbs(), fullForward(model, e.ids()));
         assertTrue(diff < TOLERANCE, name + ": log-probabilities differ from the PyTorch forward by " + diff);
     }
 
@@ -157,10 +123,10 @@ class FamilyCheckpointTest {
         int[] oneByOne = new int[t - 2];
         oneByOne[0] = 3;
         java.util.Arrays.fill(oneByOne, 1, oneByOne.length, 1);
-        double stepwise = maxDifference(e.logProbs(), cachedDecoding(model, e.ids(), oneByOne));
+        double stepwise = LogProbRows.maxDifference(e.logProbs(), cachedDecoding(model, e.ids(), oneByOne));
         assertTrue(stepwise < TOLERANCE, name + ": token-by-token decoding differs by " + stepwise);
         // chunks longer than the window, starting mid-window
-        double chunked = maxDifference(e.logProbs(), cachedDecoding(model, e.ids(), 4, 7, 7, 6));
+        double chunked = LogProbRows.maxDifference(e.logProbs(), cachedDecoding(model, e.ids(), 4, 7, 7, 6));
         assertTrue(chunked < TOLERANCE, name + ": chunked decoding differs by " + chunked);
     }
 
@@ -248,7 +214,7 @@ class FamilyCheckpointTest {
         Expected e = expected("mistral");
         TransformerLM model = ModelDirectory.load(copy("mistral")).model();
         TransformerLM full = new TransformerLM(model.config().withSlidingWindow(0, 0), model.weights());
-        assertTrue(maxDifference(e.logProbs(), fullForward(full, e.ids())) > 0.05);
+        assertTrue(LogProbRows.maxDifference(e.logProbs(), fullForward(full, e.ids())) > 0.05);
     }
 
     @Test
@@ -274,16 +240,16 @@ class FamilyCheckpointTest {
             }
             INDArray mask = Nd4j.create(present, new long[] {1, present.length}, 'c');
             double[][] got = new double[t][];
-            double[][] pre = logSoftmax(model.forward(ids, 1, pad + prompt, positions,
+            double[][] pre = LogProbRows.of(model.forward(ids, 1, pad + prompt, positions,
                     mask.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                             org.nd4j.linalg.indexing.NDArrayIndex.interval(0, pad + prompt)), cache).value());
             System.arraycopy(pre, pad, got, 0, prompt);
             for (int s = prompt; s < t; s++) {
                 INDArray seen = mask.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, pad + s + 1));
-                got[s] = logSoftmax(model.forward(new int[] {e.ids()[s]}, 1, 1, new int[] {s}, seen, cache).value())[0];
+                got[s] = LogProbRows.of(model.forward(new int[] {e.ids()[s]}, 1, 1, new int[] {s}, seen, cache).value())[0];
             }
-            double diff = maxDifference(e.logProbs(), got);
+            double diff = LogProbRows.maxDifference(e.logProbs(), got);
             assertTrue(diff < TOLERANCE, "left-padded decoding differs by " + diff);
         }
     }
@@ -297,7 +263,7 @@ class FamilyCheckpointTest {
             TransformerLM again = ModelDirectory.load(saved).model();
             assertEquals(model.config(), again.config(), name);
             Expected e = expected(name);
-            assertEquals(0.0, maxDifference(fullForward(model, e.ids()), fullForward(again, e.ids())), name);
+            assertEquals(0.0, LogProbRows.maxDifference(fullForward(model, e.ids()), fullForward(again, e.ids())), name);
         }
     }
 
