@@ -346,6 +346,10 @@ final class SftCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--family: " + e.getMessage());
         }
+        // Only these two are built from scratch here; the other families load from their checkpoints.
+        if (chosen != Family.GPT2 && chosen != Family.LLAMA) {
+            throw new ParameterException(spec.commandLine(), "--family: from scratch, gpt2 or llama; got " + familyName);
+        }
         int c = width != null ? width : DEFAULT_WIDTH;
         int h = heads != null ? heads : DEFAULT_HEADS;
         int kv = kvHeads != null ? kvHeads : h;

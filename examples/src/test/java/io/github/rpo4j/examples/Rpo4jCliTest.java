@@ -461,6 +461,10 @@ class Rpo4jCliTest {
         assertEquals(2, neither.exitCode());
         assertTrue(neither.err().contains("--train FILE or --synthetic N"), neither.err());
 
+        Run loadOnlyFamily = run("sft", "--synthetic", "2", "--from-scratch", "--family", "qwen2", "--out", out.toString());
+        assertEquals(2, loadOnlyFamily.exitCode());
+        assertTrue(loadOnlyFamily.err().contains("--family: from scratch, gpt2 or llama; got qwen2"), loadOnlyFamily.err());
+
         Run scratchFlagWithModel = run("sft", "--synthetic", "2", "--model", modelDir.toString(), "--layers", "3",
                 "--out", out.toString());
         assertEquals(2, scratchFlagWithModel.exitCode());
