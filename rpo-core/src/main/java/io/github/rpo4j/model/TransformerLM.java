@@ -1,8 +1,5 @@
 package io.github.rpo4j.model;
 
-import io.github.rpo4j.nn.Linear;
-import io.github.rpo4j.nn.Norm;
-import io.github.rpo4j.tensor.Ops;
 import io.github.rpo4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Collections;
@@ -22,6 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code model.layers.0.self_attn.q_proj.weight} for Llama) in the orientation Hugging Face stores,
  * so checkpoints load and save without renaming or transposing.
  *
+ * <p>The layers between the ids and the output head are the family's own type ({@link BlockStack}):
+ * GPT-2's layout, or Llama's layout with the variants of Qwen2, Mistral and Qwen3 in its blocks.
+ *
  * <p>Activations flow as rows: the batch and time axes are folded into the rows of every
  * matrix product, (B*T, C), and only attention unfolds them.
  */
@@ -36,17 +36,8 @@ public final class TransformerLM {
     private final Map<String, Tensor> params;
     private final DataType dataType;
 
-    private final Tensor tokenEmbedding; // (V, C)
-    private final Tensor positionEmbedding; // (Tctx, C), GPT-2 only
-    private final Block[] blocks;
-    private final Norm finalNorm;
+    private final BlockStack stack; // the family's embedding, blocks and final norm
     private final Tensor head; // (V, C): applied as x head^T
-    private final double[] ropeFrequencies; // (D/2) radians per position, Llama only
-
-    /** One layer's modules; those a family does not have are null (qkv, fc: GPT-2; q..down: Llama's layout; qNorm, kNorm: Qwen3). */
-    private record Block(Norm norm1, Linear qkv, Linear q, Linear k, Linear v, Norm qNorm, Norm kNorm, Linear proj,
-                         Norm norm2, Linear fc, Linear gate, Linear up, Linear down) {
-    }
 
     /**
      * Builds the model over existing parameters, named as Hugging Face names them. Every expected
@@ -79,109 +70,23 @@ public final class TransformerLM {
         this.params = Collections.unmodifiableMap(ps);
         this.dataType = type;
 
-        boolean gpt2 = config.family() == Family.GPT2;
-        String p = gpt2 ? "" : "model.";
-        tokenEmbedding = ps.get(gpt2 ? "wte.weight" : "model.embed_tokens.weight");
-        positionEmbedding = gpt2 ? ps.get("wpe.weight") : null;
-        blocks = new Block[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
-            if (gpt2) {
-                String b = "h." + l + ".";
-                blocks[l] = new Block(
-                        Norm.layerNorm(ps.get(b + "ln_1.weight"), ps.get(b + "ln_1.bias"), config.normEps()),
-                        conv1d(ps, b + "attn.c_attn"), null, null, null, null, null, conv1d(ps, b + "attn.c_proj"),
-                        Norm.layerNorm(ps.get(b + "ln_2.weight"), ps.get(b + "ln_2.bias"), config.normEps()),
-                        conv1d(ps, b + "mlp.c_fc"), null, null, conv1d(ps, b + "mlp.c_proj"));
-            } else {
-                String b = "model.layers." + l + ".";
-                blocks[l] = new Block(
-                        Norm.rmsNorm(ps.get(b + "input_layernorm.weight"), config.normEps()), null,
-                        linear(ps, b + "self_attn.q_proj"), linear(ps, b + "self_attn.k_proj"),
-                        linear(ps, b + "self_attn.v_proj"),
-                        config.family().qkNorm() ? Norm.rmsNorm(ps.get(b + "self_attn.q_norm.weight"), config.normEps()) : null,
-                        config.family().qkNorm() ? Norm.rmsNorm(ps.get(b + "self_attn.k_norm.weight"), config.normEps()) : null,
-                        linear(ps, b + "self_attn.o_proj"),
-                        Norm.rmsNorm(ps.get(b + "post_attention_layernorm.weight"), config.normEps()),
-                        null, linear(ps, b + "mlp.gate_proj"), linear(ps, b + "mlp.up_proj"),
-                        linear(ps, b + "mlp.down_proj"));
-            }
-        }
-        finalNorm = gpt2 ? Norm.layerNorm(ps.get("ln_f.weight"), ps.get("ln_f.bias"), config.normEps())
-                : Norm.rmsNorm(ps.get(p + "norm.weight"), config.normEps());
-        head = config.tieEmbeddings() ? tokenEmbedding : ps.get("lm_head.weight");
-        ropeFrequencies = gpt2 ? null : Rope.inverseFrequencies(config);
+        stack = BlockStack.of(config, ps);
+        head = ps.get(config.tieEmbeddings() ? embeddingName(config) : "lm_head.weight");
     }
 
-    private static Linear conv1d(Map<String, Tensor> ps, String name) {
-        return new Linear(ps.get(name + ".weight"), ps.get(name + ".bias"), Linear.Layout.IN_OUT);
-    }
-
-    /** An nn.Linear, with its bias when the configuration has one (attention_bias, mlp_bias). */
-    private static Linear linear(Map<String, Tensor> ps, String name) {
-        return new Linear(ps.get(name + ".weight"), ps.get(name + ".bias"), Linear.Layout.OUT_IN);
+    /** The token embedding's name, which a tied output head shares. */
+    private static String embeddingName(ModelConfig config) {
+        return config.family().gpt2Layout() ? "wte.weight" : "model.embed_tokens.weight";
     }
 
     /** Every parameter's Hugging Face name and shape for a configuration, in a stable order. */
     public static Map<String, long[]> expectedShapes(ModelConfig c) {
         Map<String, long[]> s = new LinkedHashMap<>();
-        long v = c.vocabSize();
-        long w = c.width();
-        long m = c.mlpWidth();
-        if (c.family() == Family.GPT2) {
-            s.put("wte.weight", new long[] {v, w});
-            s.put("wpe.weight", new long[] {c.contextLength(), w});
-            for (int l = 0; l < c.layers(); l++) {
-                String b = "h." + l + ".";
-                s.put(b + "ln_1.weight", new long[] {w});
-                s.put(b + "ln_1.bias", new long[] {w});
-                s.put(b + "attn.c_attn.weight", new long[] {w, 3 * w});
-                s.put(b + "attn.c_attn.bias", new long[] {3 * w});
-                s.put(b + "attn.c_proj.weight", new long[] {w, w});
-                s.put(b + "attn.c_proj.bias", new long[] {w});
-                s.put(b + "ln_2.weight", new long[] {w});
-                s.put(b + "ln_2.bias", new long[] {w});
-                s.put(b + "mlp.c_fc.weight", new long[] {w, m});
-                s.put(b + "mlp.c_fc.bias", new long[] {m});
-                s.put(b + "mlp.c_proj.weight", new long[] {m, w});
-                s.put(b + "mlp.c_proj.bias", new long[] {w});
-            }
-            s.put("ln_f.weight", new long[] {w});
-            s.put("ln_f.bias", new long[] {w});
-        } else {
-            long q = (long) c.heads() * c.headWidth();
-            long kv = (long) c.kvHeads() * c.headWidth();
-            boolean qkvBias = c.attentionBias() || c.family().qkvBiases();
-            s.put("model.embed_tokens.weight", new long[] {v, w});
-            for (int l = 0; l < c.layers(); l++) {
-                String b = "model.layers." + l + ".";
-                s.put(b + "input_layernorm.weight", new long[] {w});
-                linearShapes(s, b + "self_attn.q_proj", q, w, qkvBias);
-                linearShapes(s, b + "self_attn.k_proj", kv, w, qkvBias);
-                linearShapes(s, b + "self_attn.v_proj", kv, w, qkvBias);
-                if (c.family().qkNorm()) {
-                    s.put(b + "self_attn.q_norm.weight", new long[] {c.headWidth()});
-                    s.put(b + "self_attn.k_norm.weight", new long[] {c.headWidth()});
-                }
-                linearShapes(s, b + "self_attn.o_proj", w, q, c.attentionBias());
-                s.put(b + "post_attention_layernorm.weight", new long[] {w});
-                linearShapes(s, b + "mlp.gate_proj", m, w, c.mlpBias());
-                linearShapes(s, b + "mlp.up_proj", m, w, c.mlpBias());
-                linearShapes(s, b + "mlp.down_proj", w, m, c.mlpBias());
-            }
-            s.put("model.norm.weight", new long[] {w});
-        }
+        BlockStack.putShapes(c, s);
         if (!c.tieEmbeddings()) {
-            s.put("lm_head.weight", new long[] {v, w});
+            s.put("lm_head.weight", new long[] {c.vocabSize(), c.width()});
         }
         return s;
-    }
-
-    /** An nn.Linear's weight (out, in) and, when it has one, its bias (out). */
-    private static void linearShapes(Map<String, long[]> s, String name, long out, long in, boolean bias) {
-        s.put(name + ".weight", new long[] {out, in});
-        if (bias) {
-            s.put(name + ".bias", new long[] {out});
-        }
     }
 
     /**
@@ -283,137 +188,6 @@ public final class TransformerLM {
                 pos[i] = past + i % time;
             }
         }
-        Tensor x;
-        INDArray cos = null;
-        INDArray sin = null;
-        if (config.family() == Family.GPT2) {
-            x = Ops.embeddingSum(tokenEmbedding, ids, positionEmbedding, pos); // (B*T, C)
-        } else {
-            x = Ops.embedding(tokenEmbedding, ids); // (B*T, C)
-            INDArray[] cs = Rope.cosSin(pos, batch, time, ropeFrequencies, dataType);
-            cos = cs[0];
-            sin = cs[1];
-        }
-        if (cache != null && cache.inJava()) {
-            return cachedHidden(x, batch, time, keyPadding, cache);
-        }
-        INDArray padding = null; // (B*H, Tk): every head of a row shares its row's padding
-        if (keyPadding != null) {
-            int keys = cache == null ? time : cache.capacity();
-            INDArray rows = keyPadding;
-            if (rows.size(1) < keys) {
-                // Slots after the filled ones are masked by causality; mark them present here.
-                rows = Nd4j.concat(1, rows, Nd4j.ones(rows.dataType(), batch, keys - rows.size(1)));
-            }
-            padding = rows.reshape(batch, 1, keys).broadcast(batch, config.heads(), keys).dup('c')
-                    .reshape((long) batch * config.heads(), keys);
-        }
-        for (int l = 0; l < blocks.length; l++) {
-            x = block(l, x, batch, time, cos, sin, padding, cache);
-        }
-        if (cache != null) {
-            cache.advance(time);
-        }
-        return finalNorm.forward(x);
-    }
-
-    /**
-     * GPT-2 blocks over a cache held in Java arrays ({@link CachedAttention}): the decoding path,
-     * without gradients.
-     *
-     * @param x          the embedded inputs (B*T, C)
-     * @param keyPadding (B, given) with 0 at padded keys, or null
-     */
-    private Tensor cachedHidden(Tensor x, int batch, int time, INDArray keyPadding, KvCache cache) {
-        if (x.requiresGrad() && io.github.rpo4j.tensor.Tape.isRecording()) {
-            throw new IllegalStateException("decoding with a KV cache records no gradients: run it under Tape.noGrad()");
-        }
-        float[] present = null;
-        int given = 0;
-        if (keyPadding != null) {
-            given = (int) keyPadding.size(1);
-            present = keyPadding.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        }
-        int past = cache.length();
-        for (int l = 0; l < blocks.length; l++) {
-            Block b = blocks[l];
-            Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
-            double[] att = CachedAttention.attend(Ops.doubles(qkv.value()), batch, time, config.heads(),
-                    config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
-            INDArray y = Ops.fromDoubles(att, new long[] {(long) batch * time, config.width()}, dataType); // (B*T, C)
-            x = mlp(b, x.add(b.proj().forward(Tensor.constant(y))));
-        }
-        cache.advance(time);
-        return finalNorm.forward(x);
-    }
-
-    /** One pre-norm block; {@code padding} is (B*H, Tk) or null. */
-    private Tensor block(int l, Tensor x, int batch, int time, INDArray cos, INDArray sin, INDArray padding,
-                         KvCache cache) {
-        Block b = blocks[l];
-        int heads = config.heads();
-        int kvHeads = config.kvHeads();
-        int d = config.headWidth();
-        int width = config.width(); // C, GPT-2's fused q|k|v is (B*T, 3C)
-
-        Tensor h = b.norm1().forward(x); // (B*T, C)
-        if (b.qkv() != null && cache == null) {
-            // GPT-2 without a cache (training, scoring): heads split, attended and merged in one node
-            Tensor y = Ops.causalSelfAttention(b.qkv().forward(h), batch, time, heads, padding); // (B*T, C)
-            return mlp(b, x.add(b.proj().forward(y)));
-        }
-        Tensor q;
-        Tensor k;
-        Tensor v;
-        if (b.qkv() != null) {
-            Tensor qkv = b.qkv().forward(h); // (B*T, 3C)
-            q = qkv.slice(1, 0, width);
-            k = qkv.slice(1, width, 2L * width);
-            v = qkv.slice(1, 2L * width, 3L * width);
-        } else {
-            q = b.q().forward(h); // (B*T, H*D)
-            k = b.k().forward(h); // (B*T, Hkv*D)
-            v = b.v().forward(h);
-            if (b.qNorm() != null) {
-                // Qwen3: RMSNorm over each head's D values, before the rotation
-                q = b.qNorm().forward(q.reshape((long) batch * time * heads, d)).reshape((long) batch * time, (long) heads * d);
-                k = b.kNorm().forward(k.reshape((long) batch * time * kvHeads, d)).reshape((long) batch * time, (long) kvHeads * d);
-            }
-        }
-        q = q.reshape(batch, time, heads, d).permute(0, 2, 1, 3); // (B, H, T, D)
-        k = k.reshape(batch, time, kvHeads, d).permute(0, 2, 1, 3); // (B, Hkv, T, D)
-        v = v.reshape(batch, time, kvHeads, d).permute(0, 2, 1, 3);
-        if (cos != null) {
-            q = Ops.rope(q, cos, sin);
-            k = Ops.rope(k, cos, sin);
-        }
-        int keysLength = time;
-        int queryOffset = 0;
-        if (cache != null) {
-            cache.write(l, k.value(), v.value());
-            keysLength = cache.capacity();
-            queryOffset = cache.length();
-            k = Tensor.constant(cache.keys(l)); // (B, Hkv, capacity, D)
-            v = Tensor.constant(cache.values(l));
-        }
-        int rep = heads / kvHeads;
-        k = Ops.repeatHeads(k, rep); // (B, H, Tk, D)
-        v = Ops.repeatHeads(v, rep);
-        Tensor att = Ops.causalAttention(
-                q.reshape((long) batch * heads, time, d),
-                k.reshape((long) batch * heads, keysLength, d),
-                v.reshape((long) batch * heads, keysLength, d), padding, queryOffset,
-                config.attentionWindow(l)); // (B*H, T, D)
-        Tensor y = att.reshape(batch, heads, time, d).permute(0, 2, 1, 3).reshape((long) batch * time, (long) heads * d); // (B*T, H*D)
-        return mlp(b, x.add(b.proj().forward(y)));
-    }
-
-    /** The block's second half: x + MLP(norm2(x)). */
-    private static Tensor mlp(Block b, Tensor x) {
-        Tensor h2 = b.norm2().forward(x);
-        Tensor mlp = b.fc() != null
-                ? b.down().forward(b.fc().forward(h2).gelu())
-                : b.down().forward(b.gate().forward(h2).silu().mul(b.up().forward(h2)));
-        return x.add(mlp);
+        return stack.hidden(ids, pos, batch, time, keyPadding, cache);
     }
 }
