@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,7 +46,9 @@ import java.util.Set;
  * unsupported dtype, a negative or non-integral dimension, offsets that are reversed, out of range, overlapping
  * or leave holes in the data section, and a byte range whose size is not {@code product(shape) * dtypeSize}.
  * Data are read with positional reads through a small reusable buffer rather than memory mapping, so the file
- * is never kept open or mapped after the call returns (which on some platforms would block replacing it).
+ * is never kept open or mapped after the call returns (which on some platforms would block replacing it), and
+ * are decoded chunk by chunk straight into each array's native memory, so reading a checkpoint holds its
+ * weights once (no whole-tensor Java array beside them).
  *
  * <p><b>Writing</b> stores {@link DataType#DOUBLE} arrays as {@code F64} and every other floating point array as
  * {@code F32} (or, with {@link #write(Path, Map, Map, DType)}, converts all tensors to one chosen dtype). The
@@ -443,46 +447,50 @@ public final class SafeTensors {
         int elements = (int) count;
         long[] shape = info.shape();
         long position = dataOffset + info.begin();
-        if (info.dtype() == DType.F64) {
-            double[] values = new double[elements];
-            int done = 0;
-            while (done < elements) {
-                int chunk = Math.min(elements - done, buffer.capacity() / 8);
-                readChunk(file, info, channel, buffer, position + (long) done * 8, chunk * 8);
-                buffer.asDoubleBuffer().get(values, done, chunk);
-                done += chunk;
-            }
-            if (elements == 0) {
-                return Nd4j.create(DataType.DOUBLE, shape);
-            }
-            return shape.length == 0 ? Nd4j.scalar(values[0]) : Nd4j.create(values, shape, DataType.DOUBLE);
+        DataType type = info.dtype() == DType.F64 ? DataType.DOUBLE : DataType.FLOAT;
+        if (elements == 0) {
+            return Nd4j.create(type, shape);
         }
-        float[] values = new float[elements];
+        // Decoded chunk by chunk straight into the array's native memory: a checkpoint's weights are held
+        // once, never also as a whole Java array per tensor.
+        INDArray array = shape.length == 0 ? Nd4j.scalar(type, 0) : Nd4j.createUninitializedDetached(type, shape);
         int elementSize = info.dtype().byteSize();
         int done = 0;
+        if (type == DataType.DOUBLE) {
+            DoublePointer target = new DoublePointer(array.data().addressPointer());
+            double[] scratch = new double[buffer.capacity() / elementSize];
+            while (done < elements) {
+                int chunk = Math.min(elements - done, scratch.length);
+                readChunk(file, info, channel, buffer, position + (long) done * elementSize, chunk * elementSize);
+                buffer.asDoubleBuffer().get(scratch, 0, chunk);
+                target.position(done).put(scratch, 0, chunk);
+                done += chunk;
+            }
+            return array;
+        }
+        FloatPointer target = new FloatPointer(array.data().addressPointer());
+        float[] scratch = new float[buffer.capacity() / elementSize];
         while (done < elements) {
-            int chunk = Math.min(elements - done, buffer.capacity() / elementSize);
+            int chunk = Math.min(elements - done, scratch.length);
             readChunk(file, info, channel, buffer, position + (long) done * elementSize, chunk * elementSize);
             switch (info.dtype()) {
-                case F32 -> buffer.asFloatBuffer().get(values, done, chunk);
+                case F32 -> buffer.asFloatBuffer().get(scratch, 0, chunk);
                 case F16 -> {
                     for (int i = 0; i < chunk; i++) {
-                        values[done + i] = FloatFormats.halfToFloat(buffer.getShort(i * 2));
+                        scratch[i] = FloatFormats.halfToFloat(buffer.getShort(i * 2));
                     }
                 }
                 case BF16 -> {
                     for (int i = 0; i < chunk; i++) {
-                        values[done + i] = FloatFormats.bfloat16ToFloat(buffer.getShort(i * 2));
+                        scratch[i] = FloatFormats.bfloat16ToFloat(buffer.getShort(i * 2));
                     }
                 }
                 default -> throw new IllegalStateException("unhandled dtype " + info.dtype());
             }
+            target.position(done).put(scratch, 0, chunk);
             done += chunk;
         }
-        if (elements == 0) {
-            return Nd4j.create(DataType.FLOAT, shape);
-        }
-        return shape.length == 0 ? Nd4j.scalar(values[0]) : Nd4j.create(values, shape, DataType.FLOAT);
+        return array;
     }
 
     private static void readChunk(Path file, TensorInfo info, FileChannel channel, ByteBuffer buffer,

@@ -159,6 +159,41 @@ class SafeTensorsTest {
     }
 
     @Test
+    void tensorsLargerThanTheReadBufferArriveWholeInEveryDtype() throws IOException {
+        // 600,000 elements span several 1 MiB read chunks in every dtype; the values (integers below 256, exact
+        // in bfloat16 and half) differ between neighbours, so a chunk written at the wrong offset shows.
+        int n = 600_000;
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (i * 7L) % 251 - 125;
+        }
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            expected[i] = (float) values[i];
+        }
+        INDArray doubles = Nd4j.create(values, new long[]{3, n / 3}, 'c');
+        for (SafeTensors.DType dtype : SafeTensors.DType.values()) {
+            Path file = dir.resolve(dtype + ".safetensors");
+            Map<String, INDArray> tensors = new LinkedHashMap<>();
+            tensors.put("head", Nd4j.create(new float[]{0.5f, 1.5f}, new long[]{2}, DataType.FLOAT));
+            tensors.put("w", doubles);
+            tensors.put("tail", Nd4j.scalar(3f));
+            SafeTensors.write(file, tensors, Map.of(), dtype);
+            Map<String, INDArray> read = SafeTensors.read(file);
+            INDArray w = read.get("w");
+            assertArrayEquals(new long[]{3, n / 3}, w.shape(), dtype.name());
+            if (dtype == SafeTensors.DType.F64) {
+                assertArrayEquals(values, w.data().asDouble(), dtype.name());
+            } else {
+                assertArrayEquals(expected, w.data().asFloat(), dtype.name());
+            }
+            assertArrayEquals(new double[]{0.5, 1.5}, read.get("head").castTo(DataType.DOUBLE).data().asDouble(), dtype.name());
+            assertEquals(3.0, read.get("tail").getDouble(0), dtype.name());
+            assertEquals(0, read.get("tail").rank(), dtype.name());
+        }
+    }
+
+    @Test
     void rejectedWriteLeavesExistingFileIntact() throws IOException {
         Path file = dir.resolve("model.safetensors");
         SafeTensors.write(file, Map.of("w", Nd4j.scalar(1f)), Map.of());
