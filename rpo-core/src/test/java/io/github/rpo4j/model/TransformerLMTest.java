@@ -200,6 +200,18 @@ class TransformerLMTest {
     }
 
     @Test
+    void aCacheMadeForGpt2sLayoutIsRefusedByARotaryModel() {
+        // GPT-2's float caches live in Java arrays that only GPT-2's decode path reads.
+        TransformerLM llama = TransformerLM.initialize(tinyLlama(), 0, DataType.FLOAT);
+        KvCache gpt2Cache = new KvCache(tinyGpt2(), 1, 4, DataType.FLOAT);
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> llama.forward(new int[] {1, 2}, 1, 2, null, null, gpt2Cache));
+            assertTrue(e.getMessage().contains("GPT-2") && e.getMessage().contains("llama"), e.getMessage());
+        }
+    }
+
+    @Test
     void missingOrMisshapenTensorsAreNamed() {
         ModelConfig config = tinyGpt2();
         Map<String, INDArray> w = new HashMap<>(TransformerLM.initialize(config, 0, DataType.FLOAT).weights());
