@@ -73,6 +73,12 @@ final class StartingModelCommand implements Callable<Integer> {
             + "decay on matrices in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
     double weightDecay;
 
+    @Option(names = "--context", paramLabel = "T", description = "Context length of a model trained from scratch "
+            + "(default: the shipped M0's 224). RISE and SCoRe need room for a question, an attempt, the feedback "
+            + "and the next attempt (about 330 and 383 tokens on the built-in task); positions beyond the longest "
+            + "gold example (196 tokens) get no training from M0's SFT.")
+    Integer context;
+
     @Option(names = "--first-cycle", paramLabel = "I", defaultValue = "1", description = "Number of the first cycle "
             + "given; cycle I shuffles with the initialisation seed + I - 1, so continuing a model after its cycle 1 "
             + "with --first-cycle 2 repeats what a run from scratch does (default: ${DEFAULT-VALUE}).")
@@ -89,7 +95,14 @@ final class StartingModelCommand implements Callable<Integer> {
         Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
         Flags.require(goldChains >= 1 && goldChains <= StartingModel.QUICKSTART_VALIDATION_FROM, "--gold-chains",
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION_FROM + "]", goldChains);
+        if (context != null) {
+            Flags.require(model == null, "--context", "only for a model trained from scratch (without --model)", context);
+            Flags.require(context >= 2, "--context", ">= 2", context);
+        }
         StartingModel.Settings defaults = StartingModel.Settings.quickstart();
+        if (context != null) {
+            defaults = defaults.withContext(context);
+        }
         StartingModel.Settings settings = (cycles == null ? defaults
                 : defaults.withSeedAndCycles(defaults.seed(), parseCycles(cycles)))
                 .withAdamW(defaults.adamW().withBeta2(adamBeta2).withWeightDecay(weightDecay))

@@ -91,15 +91,29 @@ final class SweepReport {
         }
         md.append("\nDiagnostics after iteration 1 (pool samples of M0 are shared by all runs; log-probs of the probe "
                 + "pairs summed over the completion, before -> after training):\n\n");
-        md.append("| method | rate | pairs or kept samples | logps/chosen | logps/rejected |\n|---|---|---|---|---|\n");
+        md.append("| method | rate | trained on | logps/chosen | logps/rejected |\n|---|---|---|---|---|\n");
         for (String method : methods) {
             for (double rate : rates) {
                 Map<String, Object> m = after.get(method).get(rate);
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", method, rate,
-                        m.get("train_pairs"), beforeAfter(m, "logps/chosen"), beforeAfter(m, "logps/rejected")));
+                        trainedOn(m), beforeAfter(m, "logps/chosen"), beforeAfter(m, "logps/rejected")));
             }
         }
         return md.toString();
+    }
+
+    /** What the iteration trained on: pairs, kept samples or turns (RISE), or rollouts (SCoRe). */
+    static String trainedOn(Map<String, Object> m) {
+        if (m.get("train_pairs") instanceof Number n) {
+            return n + " pairs";
+        }
+        if (m.get("train_examples") instanceof Number n) {
+            return n + " examples";
+        }
+        if (m.get("samples") instanceof Number n) {
+            return n + " rollouts";
+        }
+        return "-";
     }
 
     static String beforeAfter(Map<String, Object> m, String key) {

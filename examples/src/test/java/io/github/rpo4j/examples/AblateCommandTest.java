@@ -140,6 +140,14 @@ class AblateCommandTest {
     }
 
     @Test
+    void theSweepSaysWhatEachMethodTrainedOn() {
+        assertEquals("1384 pairs", SweepReport.trainedOn(Map.of("train_pairs", 1384, "samples", 4000)));
+        assertEquals("909 examples", SweepReport.trainedOn(Map.of("train_examples", 909, "samples", 1456)));
+        assertEquals("4000 rollouts", SweepReport.trainedOn(Map.of("samples", 4000)));
+        assertEquals("-", SweepReport.trainedOn(Map.of()));
+    }
+
+    @Test
     void sizesOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--test", "501"},

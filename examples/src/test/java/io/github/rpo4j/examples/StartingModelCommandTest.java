@@ -52,4 +52,21 @@ class StartingModelCommandTest {
         assertTrue(acc >= 0 && acc <= 1);
         assertTrue(ModelDirectory.isComplete(out.resolve("cycle-2")) && ModelDirectory.isComplete(out.resolve("model")));
     }
+
+    @Test
+    void aLongerContextIsForAModelFromScratchAndShapesItsPositionTable() throws Exception {
+        Path out = tmp.resolve("long");
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int refused = cli.execute("starting-model", "--out", out.toString(), "--model", tmp.resolve("m0").toString(),
+                "--context", "512");
+        assertTrue(refused != 0 && err.toString().contains("--context"), err.toString());
+        assertTrue(Files.notExists(out));
+        // One step from scratch with a 400-token context, evaluated on 2 validation problems.
+        int code = cli.execute("starting-model", "--out", out.toString(), "--context", "400", "--cycle", "1:1e-3:0:1",
+                "--eval-every", "1", "--validation", "2");
+        assertEquals(0, code, err.toString());
+        assertEquals(400, ModelDirectory.load(out.resolve("model")).model().config().contextLength());
+    }
 }

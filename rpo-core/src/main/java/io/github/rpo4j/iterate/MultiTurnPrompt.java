@@ -12,7 +12,9 @@ import java.util.List;
  * </pre>
  * A small model's context cannot hold many turns, so when the whole conversation does not leave room for
  * {@code maxNewTokens} more tokens, the oldest attempts are left out (the question always stays): the
- * model then sees the question and the most recent attempts only.
+ * model then sees the question and the most recent attempts only. The most recent attempt is never left out:
+ * a model that cannot see the answer it is asked to correct only answers again, so a context without room for
+ * the question, one attempt, the feedback and the next attempt is refused ({@link #requireRoomForOneAttempt}).
  *
  * @param format       how the question becomes the first prompt
  * @param feedback     the text after each attempt; every character must be in the tokenizer's alphabet
@@ -47,6 +49,37 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
         }
     }
 
+    /**
+     * Fails, naming the setting, the longest question and the token counts, unless every question leaves room in
+     * the context for an earlier attempt of up to {@code maxNewTokens} tokens, the feedback after it and the next
+     * attempt: without that room the conversation would silently drop the attempt being corrected.
+     */
+    void requireRoomForOneAttempt(List<Question> questions, String setting) {
+        int feedbackTokens = tokenizer.encode(feedback).length;
+        Question longest = null;
+        int longestTokens = -1;
+        for (Question q : questions) {
+            int n = tokenizer.encode(format.prompt(q)).length;
+            if (n > longestTokens) {
+                longest = q;
+                longestTokens = n;
+            }
+        }
+        if (longest == null) {
+            return;
+        }
+        // question + earlier attempt + feedback, then room for the next attempt
+        int needed = longestTokens + maxNewTokens + feedbackTokens + maxNewTokens;
+        if (needed > contextLength) {
+            throw new IllegalArgumentException("invalid setting " + setting + ": the model's context of "
+                    + contextLength + " tokens cannot hold a second attempt at question " + longest.id() + ": its prompt ("
+                    + longestTokens + " tokens), an earlier attempt (up to maxNewTokens = " + maxNewTokens
+                    + "), the feedback (" + feedbackTokens + ") and the next attempt (" + maxNewTokens + ") need "
+                    + needed + " tokens; the model would never see the answer it is asked to correct. Use a model "
+                    + "with a context of at least " + needed + " tokens, fewer maxNewTokens or a shorter feedback");
+        }
+    }
+
     /** The prompt of the attempt after {@code earlier} (empty for the first attempt). */
     String prompt(Question q, List<String> earlier) {
         String first = format.prompt(q);
@@ -70,6 +103,12 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
         while (true) {
             String p = join(first, earlier, keepFrom);
             if (keepFrom == earlier.size() || tokenizer.encode(p).length <= budget) {
+                if (!earlier.isEmpty() && keepFrom == earlier.size()) {
+                    throw new IllegalStateException("question " + q.id() + ": the latest attempt ("
+                            + tokenizer.encode(earlier.get(earlier.size() - 1) + feedback).length + " tokens with the "
+                            + "feedback) does not fit the context of " + contextLength + " after the prompt ("
+                            + tokenizer.encode(first).length + ") with room for " + maxNewTokens + " new tokens");
+                }
                 return p;
             }
             keepFrom++;

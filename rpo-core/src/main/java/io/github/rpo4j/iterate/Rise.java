@@ -79,6 +79,8 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         this.books = loop.books();
         this.prompts = new MultiTurnPrompt(s.format, s.feedback, s.tokenizer, s.model.config().contextLength(),
                 s.maxNewTokens);
+        prompts.requireRoomForOneAttempt(s.trainQuestions, "trainQuestions");
+        prompts.requireRoomForOneAttempt(s.evalQuestions, "evalQuestions");
     }
 
     public static Builder builder() {

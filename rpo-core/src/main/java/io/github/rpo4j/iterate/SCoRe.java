@@ -68,6 +68,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         this.books = loop.books();
         this.prompts = new MultiTurnPrompt(s.format, s.instruction, s.tokenizer, s.model.config().contextLength(),
                 s.maxNewTokens);
+        prompts.requireRoomForOneAttempt(s.trainQuestions, "trainQuestions");
+        prompts.requireRoomForOneAttempt(s.evalQuestions, "evalQuestions");
     }
 
     public static Builder builder() {

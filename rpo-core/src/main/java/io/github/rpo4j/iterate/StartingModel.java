@@ -100,6 +100,11 @@ public final class StartingModel {
             return new Settings(n, batch, layers, width, heads, context, seed, lossOnPrompt, cycles, adamW);
         }
 
+        /** These settings with a model of another context length (its position table has that many rows). */
+        public Settings withContext(int newContext) {
+            return new Settings(goldChains, batch, layers, width, heads, newContext, seed, lossOnPrompt, cycles, adamW);
+        }
+
         /** These settings with other optimiser settings. */
         public Settings withAdamW(AdamW.Settings newAdamW) {
             return new Settings(goldChains, batch, layers, width, heads, context, seed, lossOnPrompt, cycles,

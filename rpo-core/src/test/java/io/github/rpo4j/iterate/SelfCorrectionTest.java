@@ -65,6 +65,40 @@ class SelfCorrectionTest {
     }
 
     @Test
+    void theLatestAttemptIsNeverDroppedAndAContextWithoutRoomForItIsRefused() {
+        Question q = new Question("q", "How many?", "3", null);
+        // Room for the question (10) and 10 new tokens only: the attempt (2) and its feedback (6) cannot be shown.
+        MultiTurnPrompt tight = new MultiTurnPrompt(PromptFormat.DEFAULT, " Try. ", tokenizer, 20, 10);
+        assertEquals("How many? ", tight.prompt(q, List.of()));
+        var dropped = assertThrows(IllegalStateException.class, () -> tight.prompt(q, List.of("a1")));
+        assertTrue(dropped.getMessage().contains("latest attempt"), dropped.getMessage());
+        // question 10 + earlier attempt 10 + feedback 6 + next attempt 10 = 36 tokens
+        var refused = assertThrows(IllegalArgumentException.class,
+                () -> new MultiTurnPrompt(PromptFormat.DEFAULT, " Try. ", tokenizer, 35, 10)
+                        .requireRoomForOneAttempt(List.of(q), "trainQuestions"));
+        assertTrue(refused.getMessage().contains("need 36 tokens") && refused.getMessage().contains("context of 35")
+                && refused.getMessage().contains("trainQuestions"), refused.getMessage());
+        new MultiTurnPrompt(PromptFormat.DEFAULT, " Try. ", tokenizer, 36, 10)
+                .requireRoomForOneAttempt(List.of(q), "trainQuestions");
+    }
+
+    @Test
+    void riseAndScoreRefuseAModelThatCannotSeeItsEarlierAttempt() throws IOException {
+        // The built-in task's prompts take up to about 115 tokens; 12 new tokens twice and the feedback need more
+        // than a 128-token context holds, so the second attempt would be made without the first in view.
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 128, 1, 16, 2).withEosTokenId(0);
+        TransformerLM narrow = TransformerLM.initialize(c, 5, DataType.FLOAT);
+        var rise = assertThrows(IllegalArgumentException.class, () -> Rise.builder().model(narrow, tokenizer)
+                .trainQuestions(split.train()).evalQuestions(split.test()).verifier(parity)
+                .maxNewTokens(12).runDirectory(tmp.resolve("rise")).build());
+        assertTrue(rise.getMessage().contains("cannot hold a second attempt"), rise.getMessage());
+        var score = assertThrows(IllegalArgumentException.class, () -> SCoRe.builder().model(narrow, tokenizer)
+                .trainQuestions(split.train()).evalQuestions(split.test()).verifier(parity)
+                .maxNewTokens(12).runDirectory(tmp.resolve("score")).build());
+        assertTrue(score.getMessage().contains("cannot hold a second attempt"), score.getMessage());
+    }
+
+    @Test
     void turnMetricsWithAndWithoutOracle() {
         List<Question> qs = List.of(new Question("a", "x", "1", null), new Question("b", "y", "2", null),
                 new Question("c", "z", "3", null));
