@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * RISE on the synthetic task from a starting model directory (e.g. the quickstart's M0 in
- * runs/quickstart/m0): two iterations of five-turn episodes with best-of-4 candidates, then the
- * accuracy at each turn with and without an oracle.
+ * RISE on the synthetic task from a starting model directory: two iterations of five-turn episodes
+ * with best-of-4 candidates, then the accuracy at each turn with and without an oracle. The model's
+ * context must hold a question, an attempt, the feedback and the next attempt (330 tokens on this
+ * task); the quickstart's M0 (224) is refused, so train one with a longer context first:
  *
  * <pre>
- * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.RiseExample runs/quickstart/m0 runs/rise
+ * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512 --cycle 16:2e-3:50 --adam-beta2 0.95
+ * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.RiseExample runs/m0-512/model runs/rise
  * </pre>
  */
 public final class RiseExample {

@@ -12,10 +12,12 @@ import java.util.Map;
 /**
  * SCoRe (self-correction by reinforcement learning) on the synthetic task from a starting model
  * directory: one iteration of stage I, two of stage II, then Acc@t1, Acc@t2 and the wrong-to-right and
- * right-to-wrong fractions.
+ * right-to-wrong fractions. The model's context must hold a question, the first attempt, the
+ * instruction and the second attempt (383 tokens on this task); the quickstart's M0 (224) is refused:
  *
  * <pre>
- * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.SCoReExample runs/quickstart/m0 runs/score
+ * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512 --cycle 16:2e-3:50 --adam-beta2 0.95
+ * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.SCoReExample runs/m0-512/model runs/score
  * </pre>
  */
 public final class SCoReExample {
