@@ -468,7 +468,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         }
 
         /**
-         * SCoRe each loser only through the end of the reasoning step in which it first departs from its
+         * Score each loser only through the end of the reasoning step in which it first departs from its
          * winner: up to and including the first token at or after that point containing {@code stepEnd}
          * (for example "." or a newline), with no end token. Default {@code null}: the whole loser, as the
          * paper does. See {@link PreferenceTrainer#PreferenceTrainer(io.github.rpo4j.model.TransformerLM,
