@@ -68,6 +68,25 @@ class RunConfigTest {
     }
 
     @Test
+    void riseRecordsItsOwnSettingsAndARiseResumeWithOtherWeightsIsRefusedNamingThem() throws IOException {
+        Path dir = tmp.resolve("rise");
+        TinyRuns.rise(dir, TinyRuns.PARITY).iterations(1).turns(2).majorityVote(0, 1.0).build().run();
+        JsonNode settings = RunDirectory.JSON.readTree(new RunDirectory(dir).config().toFile()).get("settings");
+        assertEquals("RISE", settings.get("method").asText());
+        assertEquals(0.4, settings.get("weight_temperature").asDouble());
+        assertEquals("UNNORMALISED", settings.get("reward_weighting").asText());
+        assertEquals(2, settings.get("turns").asInt());
+        assertEquals(12, settings.get("max_new_tokens").asInt(), "the shared settings follow the method's");
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TinyRuns.rise(dir, TinyRuns.PARITY)
+                .iterations(1).turns(2).majorityVote(0, 1.0).weightTemperature(0.5)
+                .rewardWeighting(io.github.rpo4j.losses.NllWeighting.SELF_NORMALISED).build().run());
+        assertTrue(e.getMessage().contains("weight_temperature: was 0.4, now 0.5"), e.getMessage());
+        assertTrue(e.getMessage().contains("reward_weighting: was \"UNNORMALISED\", now \"SELF_NORMALISED\""),
+                e.getMessage());
+    }
+
+    @Test
     void theBuiltLoopKeepsTheSettingsOfItsBuildWhateverTheBuilderDoesLater() throws IOException {
         Path dir = tmp.resolve("run");
         IterativeRpo.Builder builder = oneIteration(dir);

@@ -48,10 +48,17 @@ class SelfCorrectionTest {
     @Test
     void theDefaultFeedbackAndInstructionFitTheTaskAlphabetButPleaseDoesNot() {
         MultiTurnPrompt.checkEncodable(tokenizer, Rise.DEFAULT_FEEDBACK, "feedback");
-        MultiTurnPrompt.checkEncodable(tokenizer, Score.DEFAULT_INSTRUCTION, "instruction");
+        MultiTurnPrompt.checkEncodable(tokenizer, SCoRe.DEFAULT_INSTRUCTION, "instruction");
         var e = assertThrows(IllegalArgumentException.class,
                 () -> MultiTurnPrompt.checkEncodable(tokenizer, " Please try again. ", "feedback"));
         assertTrue(e.getMessage().contains("feedback"), e.getMessage());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void theDeprecatedScoreEntryPointBuildsSCoRe() {
+        assertEquals(SCoRe.DEFAULT_INSTRUCTION, Score.DEFAULT_INSTRUCTION);
+        assertEquals(SCoRe.Builder.class, Score.builder().getClass());
     }
 
     @Test
@@ -213,7 +220,7 @@ class SelfCorrectionTest {
     @Test
     void scoreRunsStageOneThenStageTwoAndReportsTheSelfCorrectionDeltas() throws IOException {
         Path dir = tmp.resolve("score");
-        RunResult r = Score.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
+        RunResult r = SCoRe.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
                 .evalQuestions(split.test()).verifier(parity).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12)
                 .majorityVote(0, 1.0).temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4))
                 .progressBar(false).runDirectory(dir).build().run();
@@ -223,7 +230,7 @@ class SelfCorrectionTest {
             List<SCoReRollout> rollouts = JsonlReader.readAll(run.samples(t), SCoReRollout.class);
             assertEquals(6 * 2, rollouts.size());
             for (SCoReRollout x : rollouts) {
-                assertEquals(x.firstPrompt() + x.first() + Score.DEFAULT_INSTRUCTION, x.secondPrompt());
+                assertEquals(x.firstPrompt() + x.first() + SCoRe.DEFAULT_INSTRUCTION, x.secondPrompt());
             }
             Map<?, ?> training = run.readJson(run.training(t), Map.class);
             assertEquals(t, training.get("stage"));
