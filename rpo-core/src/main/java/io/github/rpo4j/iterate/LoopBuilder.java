@@ -59,14 +59,14 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     /**
      * The second half of every build(), after the settings were checked: loads the starting model when it was given
      * as a directory, applies the overlong-prompt policy to both question lists, prepares the run directory, and
-     * freezes the shared settings into a {@link LoopSettings}. This builder is left as it was, so it can build
-     * again. With the model in memory the prompts are checked before the run directory is touched, so a rejected
+     * freezes the shared settings into a {@link LoopSettings}; this builder's fields are left as they were. With the
+     * model in memory the prompts are checked before the run directory is touched, so a rejected
      * configuration writes nothing.
      */
     Frozen freeze() throws java.io.IOException {
         TransformerLM startingModel = model;
         Tokenizer completionTokenizer = null;
-        List<List<Question>> kept = null;
+        QuestionsThatFit kept = null;
         if (modelDirectory == null) {
             completionTokenizer = format.completionTokenizer(tokenizer);
             kept = checkPromptLengths(startingModel, completionTokenizer);
@@ -79,8 +79,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
             completionTokenizer = format.completionTokenizer(loaded.tokenizer());
             kept = checkPromptLengths(startingModel, completionTokenizer);
         }
-        List<Question> train = kept.get(0);
-        List<Question> eval = kept.get(1);
+        List<Question> train = kept.train();
+        List<Question> eval = kept.eval();
         int skipped = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
         LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
                 skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
@@ -89,12 +89,12 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         return new Frozen(settings, run);
     }
 
-    /**
-     * Applies the overlong-prompt policy to both question lists, before any sampling can fail on them.
-     *
-     * @return the training and the evaluation questions that fit the context
-     */
-    private List<List<Question>> checkPromptLengths(TransformerLM m, Tokenizer t) {
+    /** The training and the evaluation questions whose prompts fit the model's context. */
+    private record QuestionsThatFit(List<Question> train, List<Question> eval) {
+    }
+
+    /** Applies the overlong-prompt policy to both question lists, before any sampling can fail on them. */
+    private QuestionsThatFit checkPromptLengths(TransformerLM m, Tokenizer t) {
         int context = m.config().contextLength();
         List<Question> train = withinContext(trainQuestions, "trainQuestions", context, t);
         List<Question> eval = withinContext(evalQuestions, "evalQuestions", context, t);
@@ -109,7 +109,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         RunBookkeeping.require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of "
                 + context + " tokens; every one is longer");
         warnAboutQuestions(train, eval, context, t);
-        return List.of(train, eval);
+        return new QuestionsThatFit(train, eval);
     }
 
     private List<Question> withinContext(List<Question> questions, String setting, int context, Tokenizer t) {

@@ -251,7 +251,8 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         books.stage(t, "train");
         TrainingSettings ts = shared.trainingFor(t);
         TrainingReport report = new SftTrainer(model, shared.tokenizer(), ts, NllNormalization.BATCH_TOKEN_MEAN,
-                s.rewardWeighting()).withCheckpoints(run.trainingCheckpoint(t)).train(examples, "iter " + t + " train", loop.stepListener(t));
+                s.rewardWeighting()).withCheckpoints(run.trainingCheckpoint(t))
+                .train(examples, "iter " + t + " train", loop.stepListener(t));
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("examples", examples.size());
         training.put("questions_used", questionsUsed.size());
