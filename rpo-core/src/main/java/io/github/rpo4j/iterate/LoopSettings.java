@@ -64,8 +64,9 @@ record LoopSettings(TransformerLM model, Tokenizer tokenizer, Path modelDirector
 
     /**
      * The shared settings that decide a run's results, for config.json's {@code settings} (after the method's own):
-     * compared on resume. Where the run's samples are drawn, progress, listeners and the chunk sizes are left out:
-     * they do not change what a run computes.
+     * compared on resume. Left out: where samples are drawn, progress and listeners, which do not change what a run
+     * computes; the verifier, code without a serialisable form; and the chunk sizes, which change only the seed a
+     * question's samples are drawn with (sampling seeds derive from each chunk's first question).
      */
     Map<String, Object> toConfig() {
         Map<String, Object> c = new LinkedHashMap<>();

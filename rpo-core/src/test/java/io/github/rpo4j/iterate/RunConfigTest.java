@@ -95,8 +95,9 @@ class RunConfigTest {
     void everySettingsRecordComponentIsInConfigJsonOrNamedAsLeftOut() throws IOException {
         LoopSettings shared = TinyRuns.preference(tmp.resolve("c"), TinyRuns.PARITY).freeze().settings();
         assertRecorded(shared, shared.toConfig(), Map.of("extractor", "answer_extractor", "format", "prompt_separator"),
-                // Objects whose code is the setting: M0's tokenizer comes with the recorded model; the verifier has no
-                // serialisable form. The rest cannot change what a run computes, or is the result of the others.
+                // M0's tokenizer comes with the recorded model; the verifier is code without a serialisable form; the
+                // chunk sizes only move sampling seeds; the count of skipped questions follows from the recorded lists;
+                // the rest cannot change what a run computes.
                 List.of("tokenizer", "verifier", "skippedOverlongQuestions", "sampleChunkQuestions",
                         "evalChunkQuestions", "samplingBackend", "progressBar", "listeners", "acceptChangedSettings"));
         IterativeRpo.Settings rpo = new IterativeRpo.Settings(Method.REST_EM, 1, 2, 1, 3, List.of(0.8), List.of(), 0.1,
