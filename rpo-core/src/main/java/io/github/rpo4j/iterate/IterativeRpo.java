@@ -65,15 +65,19 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
 
     private static final Logger LOG = LoggerFactory.getLogger(IterativeRpo.class);
 
-    private final Builder s;
+    /** The settings every method shares, frozen at build(). */
+    private final LoopSettings shared;
+    /** This method's settings, frozen at build(). */
+    private final Settings s;
     private final RunDirectory run;
     private final RunLoop<List<VerifiedSample>> loop;
     private final RunBookkeeping books;
 
-    private IterativeRpo(Builder s, RunDirectory run) {
+    private IterativeRpo(LoopSettings shared, Settings s, RunDirectory run) {
+        this.shared = shared;
         this.s = s;
         this.run = run;
-        this.loop = new RunLoop<>(s, this, run);
+        this.loop = new RunLoop<>(shared, this, run);
         this.books = loop.books();
     }
 
@@ -88,18 +92,18 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
 
     @Override
     public Map<String, Object> settings() {
-        return s.describe();
+        return s.toConfig();
     }
 
     @Override
     public int iterations() {
-        return s.iterations;
+        return s.iterations();
     }
 
     @Override
     public List<VerifiedSample> collect(int t, TransformerLM model, Map<String, Object> info) throws IOException {
         List<VerifiedSample> samples = sampleStage(t, model);
-        info.putAll(SampleDiagnostics.of(s.trainQuestions, samples, s.stepChecker));
+        info.putAll(SampleDiagnostics.of(shared.trainQuestions(), samples, s.stepChecker()));
         return samples;
     }
 
@@ -130,14 +134,14 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         }
         books.stage(t, "sample");
         Files.createDirectories(run.iteration(t));
-        Map<String, List<VerifiedSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        Map<String, List<VerifiedSample>> finished = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion());
         // Rewrite the partial file with only whole questions, dropping a line cut off by a crash.
         List<VerifiedSample> kept = new ArrayList<>();
         finished.values().forEach(kept::addAll);
         JsonlWriter.writeAtomically(run.partialSamples(t), kept);
 
         List<Question> todo = new ArrayList<>();
-        for (Question q : s.trainQuestions) {
+        for (Question q : shared.trainQuestions()) {
             if (!finished.containsKey(q.id())) {
                 todo.add(q);
             }
@@ -145,28 +149,28 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         double temperature = s.temperatureFor(t);
         List<List<Question>> chunks = new ArrayList<>();
         List<SamplingRequest> requests = new ArrayList<>();
-        for (int from = 0; from < todo.size(); from += s.sampleChunkQuestions) {
-            List<Question> chunk = todo.subList(from, Math.min(todo.size(), from + s.sampleChunkQuestions));
+        for (int from = 0; from < todo.size(); from += shared.sampleChunkQuestions()) {
+            List<Question> chunk = todo.subList(from, Math.min(todo.size(), from + shared.sampleChunkQuestions()));
             List<int[]> prompts = new ArrayList<>();
             for (Question q : chunk) {
-                prompts.add(s.tokenizer.encode(s.format.prompt(q)));
+                prompts.add(shared.tokenizer().encode(shared.format().prompt(q)));
             }
             // The seed depends on the questions, not on how far an earlier attempt got: resumes reproduce.
-            long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+            long seed = Objects.hash(shared.seed(), t, chunk.get(0).id());
             chunks.add(chunk);
-            requests.add(new SamplingRequest(prompts, s.samplesPerQuestion,
-                    new SamplingSettings(temperature, 0, 1, s.maxNewTokens, List.of(), seed)));
+            requests.add(new SamplingRequest(prompts, s.samplesPerQuestion(),
+                    new SamplingSettings(temperature, 0, 1, shared.maxNewTokens(), List.of(), seed)));
         }
         try (JsonlWriter out = JsonlWriter.appending(run.partialSamples(t));
              // A bar on a terminal, progress lines when stderr is redirected, nothing without progressBar.
-             Progress bar = Progress.start("iter " + t + " sample", s.trainQuestions.size(), s.progressBar)) {
+             Progress bar = Progress.start("iter " + t + " sample", shared.trainQuestions().size(), shared.progressBar())) {
             bar.stepBy(finished.size());
             // Each chunk is written and flushed whole as its samples arrive, wherever the backend drew them.
-            s.samplingBackend.generate(model, s.tokenizer, requests, (index, drawn) -> {
+            shared.samplingBackend().generate(model, shared.tokenizer(), requests, (index, drawn) -> {
                 List<Question> chunk = chunks.get(index);
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
-                        out.write(VerifiedSample.verify(chunk.get(i), drawn.get(i).get(j).text(), j, s.extractor, s.verifier));
+                        out.write(VerifiedSample.verify(chunk.get(i), drawn.get(i).get(j).text(), j, shared.extractor(), shared.verifier()));
                     }
                 }
                 out.flush();
@@ -174,9 +178,9 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             });
         }
         // Order the samples as the questions are ordered, then publish the stage's output.
-        Map<String, List<VerifiedSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion);
+        Map<String, List<VerifiedSample>> byQuestion = readCompleteQuestions(run.partialSamples(t), s.samplesPerQuestion());
         List<VerifiedSample> ordered = new ArrayList<>();
-        for (Question q : s.trainQuestions) {
+        for (Question q : shared.trainQuestions()) {
             List<VerifiedSample> list = byQuestion.get(q.id());
             if (list == null) {
                 throw new IllegalStateException("sampling finished without samples for question " + q.id());
@@ -221,48 +225,47 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                                Map<String, Object> info) throws IOException {
         TransformerLM student = current;
         TrainingReport report;
-        TrainingSettings ts = s.training.withLearningRate(s.learningRateFor(t)).withSeed(s.seed * 31 + t)
-                .withProgressBar(s.progressBar);
+        TrainingSettings ts = shared.trainingFor(t).withLearningRate(s.learningRateFor(t, shared.training()));
         books.stage(t, "pairs");
         // Every method's pairs are built: the preference methods train on them, and all methods are probed on them.
         PairBuilder.Result pairs = buildPairs(samples);
         ProbeLogProbs probe;
-        if (s.method == Method.PREFERENCE || s.method == Method.SFT_ON_CHOSEN) {
+        if (s.method() == Method.PREFERENCE || s.method() == Method.SFT_ON_CHOSEN) {
             publishPairs(t, pairs, info);
             books.stage(t, "train");
-            if (s.method == Method.PREFERENCE) {
-                PreferenceLoss loss = s.nllWeight > 0 ? PreferenceLoss.rpo(s.beta, s.nllWeight, s.nllNormalization)
-                        : PreferenceLoss.dpo(s.beta);
-                PreferenceTrainer trainer = new PreferenceTrainer(student, s.tokenizer, ts, loss, s.rejectedStepEnd)
+            if (s.method() == Method.PREFERENCE) {
+                PreferenceLoss loss = s.nllWeight() > 0 ? PreferenceLoss.rpo(s.beta(), s.nllWeight(), s.nllNormalization())
+                        : PreferenceLoss.dpo(s.beta());
+                PreferenceTrainer trainer = new PreferenceTrainer(student, shared.tokenizer(), ts, loss, s.rejectedStepEnd())
                         .withCheckpoints(run.trainingCheckpoint(t));
                 // The reference log-probs: under M_{t-1} (the paper's choice, the model being trained starts as it)
                 // or under M0.
-                TransformerLM reference = s.referenceIsStartingModel && t > 1
+                TransformerLM reference = s.referenceIsStartingModel() && t > 1
                         ? ModelDirectory.load(run.model(0)).model() : student;
                 List<PreferenceTrainer.TokenizedPair> prepared =
-                        new PreferenceTrainer(reference, s.tokenizer, ts, loss, s.rejectedStepEnd).prepare(pairs.pairs());
+                        new PreferenceTrainer(reference, shared.tokenizer(), ts, loss, s.rejectedStepEnd()).prepare(pairs.pairs());
                 // The probe's "before" is M_{t-1}'s score, which the reference already is unless it is M0.
                 probe = reference == student ? ProbeLogProbs.fromPrepared(pairs.pairs(), prepared)
-                        : ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
+                        : ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
                 report = trainer.trainPrepared(prepared, "iter " + t + " train", stepListener(t));
             } else {
-                probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
+                probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
                 // RPO without its DPO term: the NLL term alone on the same winners, in the same order and batches.
                 List<SftExample> winners = new ArrayList<>();
                 for (PreferencePair p : pairs.pairs()) {
                     winners.add(new SftExample(p.prompt(), p.chosen()));
                 }
-                report = new SftTrainer(student, s.tokenizer, ts, s.nllNormalization)
+                report = new SftTrainer(student, shared.tokenizer(), ts, s.nllNormalization())
                         .withCheckpoints(run.trainingCheckpoint(t)).train(winners, "iter " + t + " train", stepListener(t));
             }
         } else {
-            probe = ProbeLogProbs.before(current, s.tokenizer, pairs.pairs(), s.rejectedStepEnd);
+            probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
             List<SftExample> kept = keptCorrect(t, samples, info);
-            if (s.method == Method.REST_EM) {
+            if (s.method() == Method.REST_EM) {
                 student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time
             }
             books.stage(t, "train");
-            report = new SftTrainer(student, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
+            report = new SftTrainer(student, shared.tokenizer(), ts, NllNormalization.BATCH_TOKEN_MEAN)
                     .withCheckpoints(run.trainingCheckpoint(t)).train(kept, "iter " + t + " train", stepListener(t));
         }
         Map<String, Object> probeMetrics = probe.after(student);
@@ -274,7 +277,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
         info.putAll(probeMetrics);
-        ModelDirectory.save(run.model(t), student, s.tokenizer);
+        ModelDirectory.save(run.model(t), student, shared.tokenizer());
         return student;
     }
 
@@ -284,11 +287,11 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
 
     /** The (winner, loser) pairs of the iteration's samples, with the formatted prompt that training sees. */
     private PairBuilder.Result buildPairs(List<VerifiedSample> samples) {
-        PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion).includeGoldChain(s.includeGoldChain)
-                .build().build(s.trainQuestions, samples);
+        PairBuilder.Result result = PairBuilder.builder(s.pairsPerQuestion()).includeGoldChain(s.includeGoldChain())
+                .build().build(shared.trainQuestions(), samples);
         Map<String, String> prompts = new LinkedHashMap<>();
-        for (Question q : s.trainQuestions) {
-            prompts.put(q.id(), s.format.prompt(q));
+        for (Question q : shared.trainQuestions()) {
+            prompts.put(q.id(), shared.format().prompt(q));
         }
         // The pair builder carries the raw question text; training sees the formatted prompt.
         List<PreferencePair> formatted = new ArrayList<>();
@@ -307,11 +310,11 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
 
     private List<SftExample> keptCorrect(int t, List<VerifiedSample> samples, Map<String, Object> info) throws IOException {
         Map<String, Question> byId = new LinkedHashMap<>();
-        s.trainQuestions.forEach(q -> byId.put(q.id(), q));
+        shared.trainQuestions().forEach(q -> byId.put(q.id(), q));
         Map<String, Set<String>> seen = new LinkedHashMap<>();
         List<SftExample> kept = new ArrayList<>();
         List<VerifiedSample> keptSamples = new ArrayList<>();
-        int cap = s.method == Method.REST_EM ? s.maxCorrectPerQuestion : Integer.MAX_VALUE;
+        int cap = s.method() == Method.REST_EM ? s.maxCorrectPerQuestion() : Integer.MAX_VALUE;
         for (VerifiedSample sample : samples) {
             if (!sample.correct()) {
                 continue;
@@ -320,11 +323,11 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             if (texts.size() >= cap || !texts.add(sample.completion())) {
                 continue;
             }
-            kept.add(new SftExample(s.format.prompt(byId.get(sample.questionId())), sample.completion()));
+            kept.add(new SftExample(shared.format().prompt(byId.get(sample.questionId())), sample.completion()));
             keptSamples.add(sample);
         }
         JsonlWriter.writeAtomically(run.pairs(t), keptSamples);
-        PairStats stats = new PairStats(s.trainQuestions.size(), seen.size(), s.trainQuestions.size() - seen.size(),
+        PairStats stats = new PairStats(shared.trainQuestions().size(), seen.size(), shared.trainQuestions().size() - seen.size(),
                 0, kept.size(), 0);
         run.writeJson(run.pairStats(t), stats);
         info.put("train_questions_used", seen.size());
@@ -465,7 +468,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         }
 
         /**
-         * SCoRe each loser only through the end of the reasoning step in which it first departs from its
+         * Score each loser only through the end of the reasoning step in which it first departs from its
          * winner: up to and including the first token at or after that point containing {@code stepEnd}
          * (for example "." or a newline), with no end token. Default {@code null}: the whole loser, as the
          * paper does. See {@link PreferenceTrainer#PreferenceTrainer(io.github.rpo4j.model.TransformerLM,
@@ -476,31 +479,12 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             return this;
         }
 
-        double temperatureFor(int iteration) {
-            return temperatures[Math.min(iteration - 1, temperatures.length - 1)];
-        }
-
-        double learningRateFor(int iteration) {
-            return learningRates.length == 0 ? training.learningRate()
-                    : learningRates[Math.min(iteration - 1, learningRates.length - 1)];
-        }
-
         /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public IterativeRpo build() throws IOException {
             checkCommonSettings();
-            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
-            RunBookkeeping.require(samplesPerQuestion >= 2 || method != Method.PREFERENCE, "samplesPerQuestion (N)",
-                    ">= 2 to have both a winner and a loser, got " + samplesPerQuestion);
-            RunBookkeeping.require(samplesPerQuestion >= 1, "samplesPerQuestion (N)", ">= 1, got " + samplesPerQuestion);
-            RunBookkeeping.require(pairsPerQuestion >= 1, "pairsPerQuestion (K)", ">= 1, got " + pairsPerQuestion);
-            RunBookkeeping.require(maxCorrectPerQuestion >= 1, "maxCorrectPerQuestion (C)", ">= 1, got " + maxCorrectPerQuestion);
-            RunBookkeeping.require(temperatures.length > 0, "temperatures", "at least one");
-            for (double t : temperatures) {
-                RunBookkeeping.require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
-            }
-            for (double lr : learningRates) {
-                RunBookkeeping.require(lr > 0 && Double.isFinite(lr), "learningRates", "each > 0, got " + lr);
-            }
+            Settings settings = new Settings(method, iterations, samplesPerQuestion, pairsPerQuestion,
+                    maxCorrectPerQuestion, boxed(temperatures), boxed(learningRates), beta, nllWeight, nllNormalization,
+                    includeGoldChain, rejectedStepEnd, stepChecker, referenceIsStartingModel);
             if (trainingGiven && learningRates.length > 0 && learningRates[0] != training.learningRate()) {
                 throw new IllegalArgumentException("contradictory settings: learningRates(" + learningRates[0]
                         + (learningRates.length > 1 ? ", ..." : "") + ") and training(TrainingSettings) with learning "
@@ -508,16 +492,67 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                         + "once: drop learningRates(...) for one rate, or pass training(settings.withLearningRate("
                         + learningRates[0] + "))");
             }
+            Frozen frozen = freeze();
+            return new IterativeRpo(frozen.settings(), settings, frozen.run());
+        }
+
+        private static List<Double> boxed(double[] values) {
+            return java.util.Arrays.stream(values).boxed().toList();
+        }
+    }
+
+    /**
+     * The settings of {@link IterativeRpo}'s own method, frozen and checked at {@link Builder#build()}; the settings
+     * every method shares are in {@link LoopSettings}. The components are the builder's settings of the same name.
+     *
+     * @param referenceIsStartingModel {@link Builder#referenceStartingModel(boolean)}
+     * @param rejectedStepEnd          {@link Builder#cutRejectedAfterStep(String)}; null: the whole loser
+     * @param learningRates            peak learning rate per iteration, the last repeating; empty: the training
+     *                                 settings' rate for every iteration
+     */
+    record Settings(Method method, int iterations, int samplesPerQuestion, int pairsPerQuestion,
+                    int maxCorrectPerQuestion, List<Double> temperatures, List<Double> learningRates, double beta,
+                    double nllWeight, NllNormalization nllNormalization, boolean includeGoldChain,
+                    String rejectedStepEnd, StepChecker stepChecker, boolean referenceIsStartingModel) {
+
+        Settings {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(nllNormalization, "nllNormalization");
+            temperatures = List.copyOf(temperatures);
+            learningRates = List.copyOf(learningRates);
+            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+            RunBookkeeping.require(samplesPerQuestion >= 2 || method != Method.PREFERENCE, "samplesPerQuestion (N)",
+                    ">= 2 to have both a winner and a loser, got " + samplesPerQuestion);
+            RunBookkeeping.require(samplesPerQuestion >= 1, "samplesPerQuestion (N)", ">= 1, got " + samplesPerQuestion);
+            RunBookkeeping.require(pairsPerQuestion >= 1, "pairsPerQuestion (K)", ">= 1, got " + pairsPerQuestion);
+            RunBookkeeping.require(maxCorrectPerQuestion >= 1, "maxCorrectPerQuestion (C)", ">= 1, got "
+                    + maxCorrectPerQuestion);
+            RunBookkeeping.require(!temperatures.isEmpty(), "temperatures", "at least one");
+            for (double t : temperatures) {
+                RunBookkeeping.require(t >= 0 && Double.isFinite(t), "temperatures", "each >= 0, got " + t);
+            }
+            for (double lr : learningRates) {
+                RunBookkeeping.require(lr > 0 && Double.isFinite(lr), "learningRates", "each > 0, got " + lr);
+            }
             RunBookkeeping.require(rejectedStepEnd == null || !rejectedStepEnd.isEmpty(), "cutRejectedAfterStep",
                     "null or a non-empty step end");
             RunBookkeeping.require(beta > 0 && Double.isFinite(beta), "beta", "> 0, got " + beta);
             RunBookkeeping.require(nllWeight >= 0 && Double.isFinite(nllWeight), "nllWeight", ">= 0, got " + nllWeight);
-            Builder frozen = frozenCopy();
-            return new IterativeRpo(frozen, frozen.loadModelAndPrepare());
         }
 
-        /** The configuration written to config.json. */
-        Map<String, Object> describe() {
+        /** Sampling temperature of iteration t (1-based); the last one repeats. */
+        double temperatureFor(int iteration) {
+            return temperatures.get(Math.min(iteration - 1, temperatures.size() - 1));
+        }
+
+        /** Peak learning rate of iteration t (1-based): the last given one repeats; none given, the training's. */
+        double learningRateFor(int iteration, TrainingSettings training) {
+            return learningRates.isEmpty() ? training.learningRate()
+                    : learningRates.get(Math.min(iteration - 1, learningRates.size() - 1));
+        }
+
+        /** This method's settings in config.json, before the shared ones. */
+        Map<String, Object> toConfig() {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("method", method.name());
             c.put("iterations", iterations);
@@ -538,5 +573,4 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             return c;
         }
     }
-
 }

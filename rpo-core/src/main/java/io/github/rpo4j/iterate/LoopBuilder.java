@@ -17,11 +17,13 @@ import java.util.List;
 /**
  * The settings every self-improvement loop shares ({@link IterativeRpo}, {@link Rise}, {@link SCoRe}):
  * the starting model, the questions, the verifier, generation and evaluation, training, the run
- * directory and listeners. Each loop's builder adds its own method's settings.
+ * directory and listeners. Each loop's builder adds its own method's settings. A builder only collects settings:
+ * build() checks them and freezes them into immutable records ({@code LoopSettings} and the method's own), which are
+ * all the built loop reads, so changing or reusing a builder after build() cannot change a built run.
  *
  * @param <B> the concrete builder, returned by every setter
  */
-public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable {
+public abstract class LoopBuilder<B extends LoopBuilder<B>> {
 
     TransformerLM model;
     Tokenizer tokenizer;
@@ -45,73 +47,75 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
     SamplingBackend samplingBackend = SamplingBackend.local();
     List<IterationListener> listeners = new ArrayList<>();
     OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
-    int skippedOverlongQuestions;
     boolean acceptChangedSettings;
 
     LoopBuilder() {
     }
 
-    /**
-     * A copy of these settings that later calls on this builder cannot change: what build() hands to the loop.
-     * Lists are immutable copies and arrays are copied by their setters, so a shallow copy is enough.
-     */
-    @SuppressWarnings("unchecked")
-    B frozenCopy() {
-        try {
-            B copy = (B) super.clone();
-            ((LoopBuilder<?>) copy).listeners = List.copyOf(listeners);
-            return copy;
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError(e);
-        }
+    /** The shared settings frozen by build(), and the run directory prepared for them. */
+    record Frozen(LoopSettings settings, RunDirectory run) {
     }
 
     /**
-     * The second half of every build(), on the frozen copy: loads the starting model when it was given as a
-     * directory, applies the overlong-prompt policy to both question lists, and prepares the run directory.
-     * With the model in memory the prompts are checked before the run directory is touched, so a rejected
+     * The second half of every build(), after the settings were checked: loads the starting model when it was given
+     * as a directory, applies the overlong-prompt policy to both question lists, prepares the run directory, and
+     * freezes the shared settings into a {@link LoopSettings}; this builder's fields are left as they were. With the
+     * model in memory the prompts are checked before the run directory is touched, so a rejected
      * configuration writes nothing.
      */
-    RunDirectory loadModelAndPrepare() throws java.io.IOException {
+    Frozen freeze() throws java.io.IOException {
+        TransformerLM startingModel = model;
+        Tokenizer completionTokenizer = null;
+        QuestionsThatFit kept = null;
         if (modelDirectory == null) {
-            tokenizer = format.completionTokenizer(tokenizer);
-            checkPromptLengths();
+            completionTokenizer = format.completionTokenizer(tokenizer);
+            kept = checkPromptLengths(startingModel, completionTokenizer);
         }
         RunDirectory run = RunDirectory.prepare(runDirectory);
         if (modelDirectory != null) {
             io.github.rpo4j.model.ModelDirectory.Loaded loaded = io.github.rpo4j.model.ModelDirectory.load(modelDirectory);
-            model = loaded.model();
+            startingModel = loaded.model();
             // A chat template's end of turn ends the completions trained and sampled.
-            tokenizer = format.completionTokenizer(loaded.tokenizer());
-            checkPromptLengths();
+            completionTokenizer = format.completionTokenizer(loaded.tokenizer());
+            kept = checkPromptLengths(startingModel, completionTokenizer);
         }
-        return run;
+        List<Question> train = kept.train();
+        List<Question> eval = kept.eval();
+        int skipped = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
+        LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
+                skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
+                overlongPrompts, sampleChunkQuestions, evalChunkQuestions, samplingBackend, progressBar, listeners,
+                acceptChangedSettings);
+        return new Frozen(settings, run);
+    }
+
+    /** The training and the evaluation questions whose prompts fit the model's context. */
+    private record QuestionsThatFit(List<Question> train, List<Question> eval) {
     }
 
     /** Applies the overlong-prompt policy to both question lists, before any sampling can fail on them. */
-    private void checkPromptLengths() {
-        int context = model.config().contextLength();
-        List<Question> train = withinContext(trainQuestions, "trainQuestions", context);
-        List<Question> eval = withinContext(evalQuestions, "evalQuestions", context);
-        skippedOverlongQuestions = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
-        if (skippedOverlongQuestions > 0) {
+    private QuestionsThatFit checkPromptLengths(TransformerLM m, Tokenizer t) {
+        int context = m.config().contextLength();
+        List<Question> train = withinContext(trainQuestions, "trainQuestions", context, t);
+        List<Question> eval = withinContext(evalQuestions, "evalQuestions", context, t);
+        int skipped = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
+        if (skipped > 0) {
             org.slf4j.LoggerFactory.getLogger(LoopBuilder.class).warn("skipping {} question(s) whose prompt does "
-                    + "not fit the context of {} tokens ({} training, {} evaluation)", skippedOverlongQuestions,
+                    + "not fit the context of {} tokens ({} training, {} evaluation)", skipped,
                     context, trainQuestions.size() - train.size(), evalQuestions.size() - eval.size());
         }
         RunBookkeeping.require(!train.isEmpty(), "trainQuestions", "at least one prompt that fits the context of "
                 + context + " tokens; every one is longer");
         RunBookkeeping.require(!eval.isEmpty(), "evalQuestions", "at least one prompt that fits the context of "
                 + context + " tokens; every one is longer");
-        trainQuestions = train;
-        evalQuestions = eval;
-        warnAboutQuestions(context);
+        warnAboutQuestions(train, eval, context, t);
+        return new QuestionsThatFit(train, eval);
     }
 
-    private List<Question> withinContext(List<Question> questions, String setting, int context) {
+    private List<Question> withinContext(List<Question> questions, String setting, int context, Tokenizer t) {
         List<Question> kept = new ArrayList<>();
         for (Question q : questions) {
-            int length = promptLength(q, setting);
+            int length = promptLength(q, setting, t);
             // Generation needs the prompt plus at least one new token inside the context.
             if (length + 1 <= context) {
                 kept.add(q);
@@ -122,27 +126,6 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
             }
         }
         return List.copyOf(kept);
-    }
-
-    /** The settings every loop shares, for config.json (the method adds its own). */
-    java.util.Map<String, Object> commonSettings() {
-        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
-        c.put("max_new_tokens", maxNewTokens);
-        c.put("training", training);
-        c.put("majority_k", majorityK);
-        c.put("majority_temperature", majorityTemperature);
-        c.put("seed", seed);
-        c.put("overlong_prompts", overlongPrompts.name());
-        c.put("train_questions", trainQuestions.size());
-        c.put("train_question_ids_hash", trainQuestions.stream().map(Question::id).toList().hashCode());
-        c.put("eval_questions", evalQuestions.size());
-        c.put("eval_question_ids_hash", evalQuestions.stream().map(Question::id).toList().hashCode());
-        c.put("answer_extractor", extractor.getClass().getName().contains("$$Lambda") ? "lambda"
-                : extractor.getClass().getName());
-        c.putAll(format.describe());
-        c.put("model", model.config().toJson());
-        c.put("model_directory", modelDirectory == null ? null : modelDirectory.toString());
-        return c;
     }
 
     /** This builder, typed as the concrete builder. */
@@ -175,9 +158,9 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
      * @throws IllegalArgumentException if the tokenizer cannot encode it; the message names the setting (training or
      *                                  evaluation questions), the question id and the fix
      */
-    int promptLength(Question q, String setting) {
+    private int promptLength(Question q, String setting, Tokenizer t) {
         try {
-            return tokenizer.encode(format.prompt(q)).length;
+            return t.encode(format.prompt(q)).length;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(setting + ": question \"" + q.id() + "\": its prompt cannot be encoded "
                     + "by the model's tokenizer: " + e.getMessage() + "; remove or rewrite the question, or use a "
@@ -191,12 +174,12 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
      * {@code maxNewTokens} exceeding the context (long completions get cut and judged wrong), and questions
      * that are both trained and evaluated on (the evaluation then measures memory, not reasoning).
      */
-    void warnAboutQuestions(int context) {
+    private void warnAboutQuestions(List<Question> train, List<Question> eval, int context, Tokenizer t) {
         int longest = 0;
         String longestId = null;
-        for (List<Question> list : List.of(trainQuestions, evalQuestions)) {
+        for (List<Question> list : List.of(train, eval)) {
             for (Question q : list) {
-                int length = promptLength(q, list == trainQuestions ? "trainQuestions" : "evalQuestions");
+                int length = promptLength(q, list == train ? "trainQuestions" : "evalQuestions", t);
                 if (length > longest) {
                     longest = length;
                     longestId = q.id();
@@ -210,20 +193,13 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> implements Cloneable
                     + "model with a longer context", maxNewTokens, longest, longestId, context, context - longest);
         }
         Set<String> trainIds = new HashSet<>();
-        trainQuestions.forEach(q -> trainIds.add(q.id()));
-        List<String> shared = evalQuestions.stream().map(Question::id).filter(trainIds::contains).toList();
+        train.forEach(q -> trainIds.add(q.id()));
+        List<String> shared = eval.stream().map(Question::id).filter(trainIds::contains).toList();
         if (!shared.isEmpty()) {
             org.slf4j.LoggerFactory.getLogger(LoopBuilder.class).warn("{} evaluation question id(s) are also "
                     + "training question ids (first: {}); accuracy on questions the model trains on overstates "
                     + "what it learned: evaluate on held-out questions", shared.size(), shared.get(0));
         }
-    }
-
-    /** Greedy and majority-vote accuracy of {@code m} on the evaluation questions, seeded per iteration. */
-    Evaluation evaluateFirstTurn(TransformerLM m, int iteration) {
-        return new Evaluator(verifier, extractor::extract, format, evalChunkQuestions)
-                .evaluate(samplingBackend, m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
-                        seed + 1000L * iteration);
     }
 
     /** The starting model M0 and its tokenizer, in memory. */

@@ -2,7 +2,10 @@ package io.github.rpo4j.iterate;
 
 /** What an iteration trains on, once samples are drawn and verified. */
 public enum Method {
-    /** DPO + alpha * NLL on (winner, loser) pairs, reference M_t, init M_t (Pang et al. 2024). With alpha = 0, DPO only. */
+    /**
+     * DPO + nllWeight * NLL on (winner, loser) pairs, reference M_t, init M_t (Pang et al. 2024). With nllWeight 0,
+     * DPO only.
+     */
     PREFERENCE,
     /**
      * NLL on the winners of the same (winner, loser) pairs RPO would train on, in the same order and number: RPO

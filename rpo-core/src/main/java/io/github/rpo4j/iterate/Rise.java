@@ -8,6 +8,7 @@ import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.losses.NllLoss;
 import io.github.rpo4j.losses.NllNormalization;
+import io.github.rpo4j.losses.NllWeighting;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.train.SftExample;
@@ -66,21 +67,25 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
      */
     public static final String DEFAULT_FEEDBACK = " The answer is incorrect. Try again. ";
 
-    private final Builder s;
+    /** The settings every method shares, frozen at build(). */
+    private final LoopSettings shared;
+    /** RISE's own settings, frozen at build(). */
+    private final Settings s;
     private final RunDirectory run;
     private final RunLoop<List<RiseTurn>> loop;
     private final RunBookkeeping books;
     private final MultiTurnPrompt prompts;
 
-    private Rise(Builder s, RunDirectory run) {
+    private Rise(LoopSettings shared, Settings s, RunDirectory run) {
+        this.shared = shared;
         this.s = s;
         this.run = run;
-        this.loop = new RunLoop<>(s, this, run);
+        this.loop = new RunLoop<>(shared, this, run);
         this.books = loop.books();
-        this.prompts = new MultiTurnPrompt(s.format, s.feedback, s.tokenizer, s.model.config().contextLength(),
-                s.maxNewTokens);
-        prompts.requireRoomForOneAttempt(s.trainQuestions, "trainQuestions");
-        prompts.requireRoomForOneAttempt(s.evalQuestions, "evalQuestions");
+        this.prompts = new MultiTurnPrompt(shared.format(), s.feedback(), shared.tokenizer(),
+                shared.model().config().contextLength(), shared.maxNewTokens());
+        prompts.requireRoomForOneAttempt(shared.trainQuestions(), "trainQuestions");
+        prompts.requireRoomForOneAttempt(shared.evalQuestions(), "evalQuestions");
     }
 
     public static Builder builder() {
@@ -94,12 +99,12 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     @Override
     public Map<String, Object> settings() {
-        return s.describe();
+        return s.toConfig();
     }
 
     @Override
     public int iterations() {
-        return s.iterations;
+        return s.iterations();
     }
 
     @Override
@@ -133,7 +138,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         info.put("sample_accuracy", firstTurns == 0 ? 0.0 : (double) firstRight / firstTurns);
         long chains = 0;
         for (RiseTurn x : turns) {
-            chains += x.candidates().size() + (s.teacher != null ? 1 : 0);
+            chains += x.candidates().size() + (s.teacher() != null ? 1 : 0);
         }
         info.put("samples", chains);
         info.put("episodes_improved", turns.stream().filter(RiseTurn::improved).map(RiseTurn::questionId)
@@ -143,49 +148,49 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     /** Rolls out one episode per training question, all questions' turn t sampled together. */
     private List<RiseTurn> rollOut(int iteration, TransformerLM learner) {
-        double temperature = s.temperature;
-        Sampler learnerSampler = new Sampler(learner, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
-        Sampler candidateSampler = s.teacher == null ? learnerSampler
-                : new Sampler(s.teacher, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        double temperature = s.temperature();
+        Sampler learnerSampler = new Sampler(learner, shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
+        Sampler candidateSampler = s.teacher() == null ? learnerSampler
+                : new Sampler(s.teacher(), shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
         List<List<String>> history = new ArrayList<>();
         List<Integer> active = new ArrayList<>();
-        for (int i = 0; i < s.trainQuestions.size(); i++) {
+        for (int i = 0; i < shared.trainQuestions().size(); i++) {
             history.add(new ArrayList<>());
             active.add(i);
         }
         List<RiseTurn> out = new ArrayList<>();
-        for (int turn = 1; turn <= s.turns && !active.isEmpty(); turn++) {
+        for (int turn = 1; turn <= s.turns() && !active.isEmpty(); turn++) {
             List<Integer> stillWrong = new ArrayList<>();
-            for (int from = 0; from < active.size(); from += s.sampleChunkQuestions) {
-                List<Integer> chunk = active.subList(from, Math.min(active.size(), from + s.sampleChunkQuestions));
+            for (int from = 0; from < active.size(); from += shared.sampleChunkQuestions()) {
+                List<Integer> chunk = active.subList(from, Math.min(active.size(), from + shared.sampleChunkQuestions()));
                 List<String> texts = new ArrayList<>();
                 List<int[]> ids = new ArrayList<>();
                 for (int q : chunk) {
-                    String p = prompts.prompt(s.trainQuestions.get(q), history.get(q));
+                    String p = prompts.prompt(shared.trainQuestions().get(q), history.get(q));
                     texts.add(p);
-                    ids.add(s.tokenizer.encode(p));
+                    ids.add(shared.tokenizer().encode(p));
                 }
-                long seed = Objects.hash(s.seed, iteration, turn, s.trainQuestions.get(chunk.get(0)).id());
-                SamplingSettings settings = SamplingSettings.sampling(temperature, s.maxNewTokens, seed);
-                List<List<Sample>> candidates = candidateSampler.generate(ids, s.candidates, settings);
+                long seed = Objects.hash(shared.seed(), iteration, turn, shared.trainQuestions().get(chunk.get(0)).id());
+                SamplingSettings settings = SamplingSettings.sampling(temperature, shared.maxNewTokens(), seed);
+                List<List<Sample>> candidates = candidateSampler.generate(ids, s.candidates(), settings);
                 // Self-distillation: the learner's own attempt is its first candidate.
-                List<List<Sample>> own = s.teacher == null ? candidates
+                List<List<Sample>> own = s.teacher() == null ? candidates
                         : learnerSampler.generate(ids, 1, settings.withSeed(seed + 1));
                 for (int i = 0; i < chunk.size(); i++) {
                     int q = chunk.get(i);
-                    Question question = s.trainQuestions.get(q);
+                    Question question = shared.trainQuestions().get(q);
                     List<String> cand = new ArrayList<>();
                     List<Boolean> right = new ArrayList<>();
                     int best = 0;
                     for (Sample c : candidates.get(i)) {
                         cand.add(c.text());
-                        right.add(s.verifier.isCorrect(question, c.text()));
+                        right.add(shared.verifier().isCorrect(question, c.text()));
                         if (right.get(right.size() - 1) && !right.get(best)) {
                             best = right.size() - 1;
                         }
                     }
                     String attempt = own.get(i).get(0).text();
-                    boolean attemptRight = s.verifier.isCorrect(question, attempt);
+                    boolean attemptRight = shared.verifier().isCorrect(question, attempt);
                     // The episode only continues after a wrong attempt, so the attempt being improved on has reward 0.
                     boolean improved = RiseTurn.reward(right.get(best)) > 0;
                     out.add(new RiseTurn(question.id(), turn, texts.get(i), cand, right, best, attempt, attemptRight,
@@ -203,7 +208,11 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     // ------------------------------------------------------------------ training
 
-    /** The weighted examples of an iteration: the improved turns, and the unimproved ones when asked for. */
+    /**
+     * The weighted examples of an iteration: the improved turns, and the unimproved ones when asked for, each with
+     * the paper's weight exp(r / tau) of its reward r (0 or 1), unshifted: a correct turn weighs exp(1 / tau), 12.18
+     * at tau 0.4, and a wrong one 1.
+     */
     List<SftExample> trainingExamples(List<RiseTurn> turns) {
         List<String> prompts = new ArrayList<>();
         List<String> completions = new ArrayList<>();
@@ -213,7 +222,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
                 prompts.add(x.prompt());
                 completions.add(x.candidates().get(x.best()));
                 rewards.add(RiseTurn.reward(x.candidateCorrect().get(x.best())));
-            } else if (s.includeUnimprovedTurns) {
+            } else if (s.includeUnimprovedTurns()) {
                 prompts.add(x.prompt());
                 completions.add(x.onPolicy());
                 rewards.add(RiseTurn.reward(x.onPolicyCorrect()));
@@ -223,7 +232,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
             return List.of();
         }
         double[] weights = NllLoss.exponentialWeights(rewards.stream().mapToDouble(Double::doubleValue).toArray(),
-                s.weightTemperature);
+                s.weightTemperature());
         List<SftExample> out = new ArrayList<>();
         for (int i = 0; i < weights.length; i++) {
             out.add(new SftExample(prompts.get(i), completions.get(i), weights[i]));
@@ -242,9 +251,10 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         info.put("train_questions_used", questionsUsed.size());
         info.put("train_examples", examples.size());
         books.stage(t, "train");
-        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
-        TrainingReport report = new SftTrainer(model, s.tokenizer, ts, NllNormalization.BATCH_TOKEN_MEAN)
-                .withCheckpoints(run.trainingCheckpoint(t)).train(examples, "iter " + t + " train", loop.stepListener(t));
+        TrainingSettings ts = shared.trainingFor(t);
+        TrainingReport report = new SftTrainer(model, shared.tokenizer(), ts, NllNormalization.BATCH_TOKEN_MEAN,
+                s.rewardWeighting()).withCheckpoints(run.trainingCheckpoint(t))
+                .train(examples, "iter " + t + " train", loop.stepListener(t));
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("examples", examples.size());
         training.put("questions_used", questionsUsed.size());
@@ -253,7 +263,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         training.put("history", report.history());
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
-        ModelDirectory.save(run.model(t), model, s.tokenizer);
+        ModelDirectory.save(run.model(t), model, shared.tokenizer());
         return model;
     }
 
@@ -261,14 +271,14 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     @Override
     public Map<String, Object> evaluate(int t, TransformerLM model) {
-        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
-                s.evalQuestions, s.turns, s.verifier, s.extractor, s.evalChunkQuestions);
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, shared.tokenizer(), prompts,
+                shared.evalQuestions(), s.turns(), shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
         Map<String, Object> m = new LinkedHashMap<>();
         double[] perTurn = turns.accuracyPerTurn();
         double[] oracle = turns.oracleAccuracyPerTurn();
         m.put("turn_accuracy", RunBookkeeping.boxed(perTurn));
         m.put("final_turn_accuracy", perTurn[perTurn.length - 1]);
-        m.put("maj_over_turns_accuracy", turns.majorityOverTurnsAccuracy(s.verifier));
+        m.put("maj_over_turns_accuracy", turns.majorityOverTurnsAccuracy(shared.verifier()));
         m.put("oracle_turn_accuracy", RunBookkeeping.boxed(oracle));
         m.put("oracle_accuracy", oracle[oracle.length - 1]);
         m.put("turn_correct", turns.correct());
@@ -277,7 +287,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     @Override
     public String summary(Map<String, Object> m) {
-        return "; turn accuracy " + m.get("turn_accuracy") + " (oracle p1@t" + s.turns + " "
+        return "; turn accuracy " + m.get("turn_accuracy") + " (oracle p1@t" + s.turns() + " "
                 + String.format("%.3f", ((Number) m.get("oracle_accuracy")).doubleValue()) + ")";
     }
 
@@ -296,6 +306,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         private int iterations = 2;
         private double temperature = 1.0;
         private double weightTemperature = 0.4;
+        private NllWeighting rewardWeighting = NllWeighting.UNNORMALISED;
         private boolean includeUnimprovedTurns = false;
 
         /**
@@ -344,6 +355,17 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         }
 
         /**
+         * How the weights exp(r / tau) enter the loss: {@link NllWeighting#UNNORMALISED} (default, the paper's
+         * reward-weighted regression: sum_i w_i NLL_i over the micro-batch's completion tokens) or
+         * {@link NllWeighting#SELF_NORMALISED} (divided by the micro-batch's weighted token count instead, so the
+         * weights' scale cancels within each micro-batch).
+         */
+        public Builder rewardWeighting(NllWeighting weighting) {
+            this.rewardWeighting = Objects.requireNonNull(weighting, "weighting");
+            return this;
+        }
+
+        /**
          * Also train on the learner's attempts that were not improved, at their lower weight exp(r / tau)
          * (default off: only improved turns).
          */
@@ -355,31 +377,61 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public Rise build() throws IOException {
             checkCommonSettings();
-            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
-            RunBookkeeping.require(turns >= 1, "turns", ">= 1, got " + turns);
-            RunBookkeeping.require(candidates >= 1, "candidates", ">= 1, got " + candidates);
-            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
-            RunBookkeeping.require(weightTemperature > 0 && Double.isFinite(weightTemperature), "weightTemperature",
-                    "> 0, got " + weightTemperature);
-            RunBookkeeping.require(feedback != null, "feedback", "required");
+            Settings settings = new Settings(teacher, feedback, turns, candidates, iterations, temperature,
+                    weightTemperature, rewardWeighting, includeUnimprovedTurns);
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
             if (tokenizer != null) {
                 MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback"); // before the run directory is touched
             }
-            Builder frozen = frozenCopy();
-            RunDirectory run = frozen.loadModelAndPrepare();
-            // Later attempts are appended to the first prompt as text, not as chat turns.
-            RunBookkeeping.require(!(frozen.format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
-                    + "format: chat templates are not implemented for the multi-turn loops");
-            MultiTurnPrompt.checkEncodable(frozen.tokenizer, feedback, "feedback");
+            Frozen frozen = freeze();
+            LoopSettings shared = frozen.settings();
+            MultiTurnPrompt.checkEncodable(shared.tokenizer(), feedback, "feedback");
             if (teacher != null) {
-                RunBookkeeping.require(teacher.config().vocabSize() == frozen.model.config().vocabSize(), "teacher",
-                        "a model over the learner's tokenizer (vocabulary " + frozen.model.config().vocabSize()
+                RunBookkeeping.require(teacher.config().vocabSize() == shared.model().config().vocabSize(), "teacher",
+                        "a model over the learner's tokenizer (vocabulary " + shared.model().config().vocabSize()
                                 + ", got " + teacher.config().vocabSize() + ")");
             }
-            return new Rise(frozen, run);
+            return new Rise(shared, settings, frozen.run());
+        }
+    }
+
+    /**
+     * RISE's own settings, frozen and checked at {@link Builder#build()}; the settings every method shares are in
+     * {@link LoopSettings}. The components are the builder's settings of the same name.
+     *
+     * @param teacher           the model the candidates are sampled from; null: the learner (self-distillation)
+     * @param temperature       sampling temperature of the episodes and the candidates
+     * @param weightTemperature tau of the weights exp(r / tau)
+     * @param rewardWeighting   how the weights enter the loss
+     */
+    record Settings(TransformerLM teacher, String feedback, int turns, int candidates, int iterations,
+                    double temperature, double weightTemperature, NllWeighting rewardWeighting,
+                    boolean includeUnimprovedTurns) {
+
+        /**
+         * The largest 1 / tau: a correct turn weighs exp(1 / tau), which must stay a finite float32, the precision
+         * of the gradients it multiplies (exp(88.7) is the largest).
+         */
+        static final double MAX_INVERSE_WEIGHT_TEMPERATURE = 88;
+
+        Settings {
+            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+            RunBookkeeping.require(turns >= 1, "turns", ">= 1, got " + turns);
+            RunBookkeeping.require(candidates >= 1, "candidates", ">= 1, got " + candidates);
+            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got "
+                    + temperature);
+            RunBookkeeping.require(weightTemperature >= 1 / MAX_INVERSE_WEIGHT_TEMPERATURE
+                            && Double.isFinite(weightTemperature), "weightTemperature", ">= 1/"
+                            + (int) MAX_INVERSE_WEIGHT_TEMPERATURE + ", so that a correct turn's weight exp(1 / tau) is a "
+                            + "finite float, got " + weightTemperature);
+            RunBookkeeping.require(rewardWeighting != null, "rewardWeighting", "required");
+            RunBookkeeping.require(feedback != null, "feedback", "required");
         }
 
-        Map<String, Object> describe() {
+        /** RISE's settings in config.json, before the shared ones. */
+        Map<String, Object> toConfig() {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("method", "RISE");
             c.put("iterations", iterations);
@@ -389,6 +441,7 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
             c.put("feedback", feedback);
             c.put("temperature", temperature);
             c.put("weight_temperature", weightTemperature);
+            c.put("reward_weighting", rewardWeighting.name());
             c.put("include_unimproved_turns", includeUnimprovedTurns);
             return c;
         }

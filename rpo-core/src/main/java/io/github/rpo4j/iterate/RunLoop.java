@@ -29,23 +29,23 @@ import org.slf4j.LoggerFactory;
  */
 final class RunLoop<D> {
 
-    private final LoopBuilder<?> s;
+    private final LoopSettings shared;
     private final MethodStrategy<D> strategy;
     private final RunDirectory run;
     private final RunBookkeeping books;
     private final Logger log;
 
     /**
-     * @param s        the frozen settings every loop shares
+     * @param shared   the frozen settings every method shares
      * @param strategy the method
      * @param run      the prepared run directory
      */
-    RunLoop(LoopBuilder<?> s, MethodStrategy<D> strategy, RunDirectory run) {
-        this.s = s;
+    RunLoop(LoopSettings shared, MethodStrategy<D> strategy, RunDirectory run) {
+        this.shared = shared;
         this.strategy = strategy;
         this.run = run;
         this.log = LoggerFactory.getLogger(strategy.getClass());
-        this.books = new RunBookkeeping(run, s.listeners, log);
+        this.books = new RunBookkeeping(run, shared.listeners(), log);
     }
 
     RunBookkeeping books() {
@@ -54,13 +54,13 @@ final class RunLoop<D> {
 
     /** Tells the listeners about each training step of iteration t. */
     TrainingLoop.StepListener stepListener(int t) {
-        return (step, metrics) -> s.listeners.forEach(l -> l.onTrainingStep(t, step, metrics));
+        return (step, metrics) -> shared.listeners().forEach(l -> l.onTrainingStep(t, step, metrics));
     }
 
     /** The settings written to config.json: the method's, then the ones every loop shares. */
     Map<String, Object> settings() {
         Map<String, Object> c = new LinkedHashMap<>(strategy.settings());
-        s.commonSettings().forEach(c::putIfAbsent);
+        shared.toConfig().forEach(c::putIfAbsent);
         return c;
     }
 
@@ -77,18 +77,18 @@ final class RunLoop<D> {
         if (!leftovers.isEmpty()) {
             log.info("removed {} unfinished write(s) of an interrupted run: {}", leftovers.size(), leftovers);
         }
-        RunConfig.checkAndWrite(run, settings(), s.seed, s.acceptChangedSettings, log);
+        RunConfig.checkAndWrite(run, settings(), shared.seed(), shared.acceptChangedSettings(), log);
         List<Map<String, Object>> all = new ArrayList<>();
 
         // Iteration 0: the starting model, copied into the run so the run is self-contained.
         if (!ModelDirectory.isComplete(run.model(0))) {
-            ModelDirectory.save(run.model(0), s.model, s.tokenizer);
+            ModelDirectory.save(run.model(0), shared.model(), shared.tokenizer());
         } else {
             log.info("resuming in {}", run.root());
         }
-        all.add(evaluateStage(0, s.model, new LinkedHashMap<>(), runStart));
+        all.add(evaluateStage(0, shared.model(), new LinkedHashMap<>(), runStart));
 
-        TransformerLM current = s.model;
+        TransformerLM current = shared.model();
         int iterations = strategy.iterations();
         for (int t = 1; t <= iterations; t++) {
             long iterStart = System.nanoTime();
@@ -127,7 +127,7 @@ final class RunLoop<D> {
             return books.readMetrics(t);
         }
         books.stage(t, "evaluate");
-        Evaluation first = s.evaluateFirstTurn(model, t);
+        Evaluation first = shared.evaluateFirstTurn(model, t);
         Map<String, Object> extra = strategy.evaluate(t, model);
         Map<String, Object> m = RunBookkeeping.firstTurnMetrics(t, first);
         extra.forEach((k, v) -> {
@@ -139,7 +139,7 @@ final class RunLoop<D> {
             m.put(key, info.getOrDefault(key, null));
         }
         m.put("seconds", (System.nanoTime() - start) / 1e9);
-        m.put("skipped_overlong_questions", s.skippedOverlongQuestions);
+        m.put("skipped_overlong_questions", shared.skippedOverlongQuestions());
         m.put("greedy_correct", first.greedyCorrectIds());
         extra.forEach(m::putIfAbsent);
         info.forEach(m::putIfAbsent);

@@ -55,21 +55,25 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
     public static final String DEFAULT_INSTRUCTION =
             " There might be an error in the solution above. Look for it and write the solution again. ";
 
-    private final Builder s;
+    /** The settings every method shares, frozen at build(). */
+    private final LoopSettings shared;
+    /** SCoRe's own settings, frozen at build(). */
+    private final Settings s;
     private final RunDirectory run;
     private final RunLoop<List<SCoReRollout>> loop;
     private final RunBookkeeping books;
     private final MultiTurnPrompt prompts;
 
-    private SCoRe(Builder s, RunDirectory run) {
+    private SCoRe(LoopSettings shared, Settings s, RunDirectory run) {
+        this.shared = shared;
         this.s = s;
         this.run = run;
-        this.loop = new RunLoop<>(s, this, run);
+        this.loop = new RunLoop<>(shared, this, run);
         this.books = loop.books();
-        this.prompts = new MultiTurnPrompt(s.format, s.instruction, s.tokenizer, s.model.config().contextLength(),
-                s.maxNewTokens);
-        prompts.requireRoomForOneAttempt(s.trainQuestions, "trainQuestions");
-        prompts.requireRoomForOneAttempt(s.evalQuestions, "evalQuestions");
+        this.prompts = new MultiTurnPrompt(shared.format(), s.instruction(), shared.tokenizer(),
+                shared.model().config().contextLength(), shared.maxNewTokens());
+        prompts.requireRoomForOneAttempt(shared.trainQuestions(), "trainQuestions");
+        prompts.requireRoomForOneAttempt(shared.evalQuestions(), "evalQuestions");
     }
 
     public static Builder builder() {
@@ -78,7 +82,7 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
 
     /** Stage I or II for iteration t (1-based). */
     int stageOf(int t) {
-        return t <= s.stageOneIterations ? 1 : 2;
+        return t <= s.stageOneIterations() ? 1 : 2;
     }
 
     /** Runs (or resumes) every iteration and returns each evaluated model's metrics. */
@@ -88,12 +92,12 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
 
     @Override
     public Map<String, Object> settings() {
-        return s.describe();
+        return s.toConfig();
     }
 
     @Override
     public int iterations() {
-        return s.stageOneIterations + s.stageTwoIterations;
+        return s.stageOneIterations() + s.stageTwoIterations();
     }
 
     @Override
@@ -130,39 +134,39 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
     }
 
     private List<SCoReRollout> sample(int t, TransformerLM model) {
-        Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+        Sampler sampler = new Sampler(model, shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
         List<SCoReRollout> out = new ArrayList<>();
-        for (int from = 0; from < s.trainQuestions.size(); from += s.sampleChunkQuestions) {
-            List<Question> chunk = s.trainQuestions.subList(from, Math.min(s.trainQuestions.size(),
-                    from + s.sampleChunkQuestions));
-            long seed = Objects.hash(s.seed, t, chunk.get(0).id());
+        for (int from = 0; from < shared.trainQuestions().size(); from += shared.sampleChunkQuestions()) {
+            List<Question> chunk = shared.trainQuestions().subList(from, Math.min(shared.trainQuestions().size(),
+                    from + shared.sampleChunkQuestions()));
+            long seed = Objects.hash(shared.seed(), t, chunk.get(0).id());
             List<int[]> firstIds = new ArrayList<>();
             List<String> firstPrompts = new ArrayList<>();
             for (Question q : chunk) {
                 String p = prompts.prompt(q, List.of());
                 firstPrompts.add(p);
-                firstIds.add(s.tokenizer.encode(p));
+                firstIds.add(shared.tokenizer().encode(p));
             }
-            List<List<Sample>> firsts = sampler.generate(firstIds, s.samplesPerQuestion,
-                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed));
+            List<List<Sample>> firsts = sampler.generate(firstIds, s.samplesPerQuestion(),
+                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seed));
             List<int[]> secondIds = new ArrayList<>();
             List<String> secondPrompts = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
                 for (Sample y1 : firsts.get(i)) {
                     String p = prompts.prompt(chunk.get(i), List.of(y1.text()));
                     secondPrompts.add(p);
-                    secondIds.add(s.tokenizer.encode(p));
+                    secondIds.add(shared.tokenizer().encode(p));
                 }
             }
             List<List<Sample>> seconds = sampler.generate(secondIds, 1,
-                    SamplingSettings.sampling(s.temperature, s.maxNewTokens, seed + 1));
+                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seed + 1));
             int row = 0;
             for (int i = 0; i < chunk.size(); i++) {
                 Question q = chunk.get(i);
                 for (Sample y1 : firsts.get(i)) {
                     String y2 = seconds.get(row).get(0).text();
-                    out.add(new SCoReRollout(q.id(), firstPrompts.get(i), y1.text(), s.verifier.isCorrect(q, y1.text()),
-                            secondPrompts.get(row), y2, s.verifier.isCorrect(q, y2)));
+                    out.add(new SCoReRollout(q.id(), firstPrompts.get(i), y1.text(), shared.verifier().isCorrect(q, y1.text()),
+                            secondPrompts.get(row), y2, shared.verifier().isCorrect(q, y2)));
                     row++;
                 }
             }
@@ -176,9 +180,9 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
     List<ReinforceLoss> losses(int stage) {
         ReinforceLoss.KlMode mode = ReinforceLoss.KlMode.REWARD_PENALTY;
         if (stage == 1) {
-            return List.of(new ReinforceLoss(s.beta2, true, 0, mode), new ReinforceLoss(s.beta1, true, 0, mode));
+            return List.of(new ReinforceLoss(s.beta2(), true, 0, mode), new ReinforceLoss(s.beta1(), true, 0, mode));
         }
-        return List.of(new ReinforceLoss(s.beta1, true, 0, mode), new ReinforceLoss(s.beta1, true, s.progressBonus, mode));
+        return List.of(new ReinforceLoss(s.beta1(), true, 0, mode), new ReinforceLoss(s.beta1(), true, s.progressBonus(), mode));
     }
 
     /**
@@ -204,12 +208,12 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         books.stage(t, "reference");
         // The reference is M0, frozen; it is loaded only for this and dropped before the policy trains.
         TransformerLM reference = ModelDirectory.load(run.model(0)).model();
-        List<ReinforceTrainer.Rollout> withRef = ReinforceTrainer.withReference(reference, s.tokenizer,
-                toTrainerRollouts(rollouts, stage), Math.max(8, s.training.microBatchSize()));
+        List<ReinforceTrainer.Rollout> withRef = ReinforceTrainer.withReference(reference, shared.tokenizer(),
+                toTrainerRollouts(rollouts, stage), Math.max(8, shared.training().microBatchSize()));
         reference = null;
         books.stage(t, "train");
-        TrainingSettings ts = s.training.withSeed(s.seed * 31 + t).withProgressBar(s.progressBar);
-        TrainingReport report = new ReinforceTrainer(model, s.tokenizer, ts, losses(stage))
+        TrainingSettings ts = shared.trainingFor(t);
+        TrainingReport report = new ReinforceTrainer(model, shared.tokenizer(), ts, losses(stage))
                 .withCheckpoints(run.trainingCheckpoint(t)).train(withRef, "iter " + t + " train (stage " + stage + ")");
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("stage", stage);
@@ -218,7 +222,7 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         training.put("history", report.history());
         run.writeJson(run.training(t), training);
         info.putAll(report.means());
-        ModelDirectory.save(run.model(t), model, s.tokenizer);
+        ModelDirectory.save(run.model(t), model, shared.tokenizer());
         return model;
     }
 
@@ -226,8 +230,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
 
     @Override
     public Map<String, Object> evaluate(int t, TransformerLM model) {
-        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, s.tokenizer, prompts,
-                s.evalQuestions, 2, s.verifier, s.extractor, s.evalChunkQuestions);
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, shared.tokenizer(), prompts,
+                shared.evalQuestions(), 2, shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
         Map<String, Object> m = new LinkedHashMap<>(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
         m.put("turn_correct", turns.correct());
         return m;
@@ -331,34 +335,53 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
             return progressBonus(a);
         }
 
+        /** Checks every setting, loads the model directory if one was given, and prepares the run directory. */
         public SCoRe build() throws IOException {
             checkCommonSettings();
+            Settings settings = new Settings(instruction, stageOneIterations, stageTwoIterations, samplesPerQuestion,
+                    temperature, beta1, beta2, progressBonus);
+            // Later attempts are appended to the first prompt as text, not as chat turns.
+            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
+                    + "format: chat templates are not implemented for the multi-turn loops");
+            if (tokenizer != null) {
+                MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction"); // before the run directory is touched
+            }
+            Frozen frozen = freeze();
+            MultiTurnPrompt.checkEncodable(frozen.settings().tokenizer(), instruction, "instruction");
+            return new SCoRe(frozen.settings(), settings, frozen.run());
+        }
+    }
+
+    /**
+     * SCoRe's own settings, frozen and checked at {@link Builder#build()}; the settings every method shares are in
+     * {@link LoopSettings}. The components are the builder's settings of the same name.
+     *
+     * @param beta1         KL weight on both attempts in stage II and on the second in stage I
+     * @param beta2         KL weight on the first attempt in stage I
+     * @param progressBonus weight of the progress bonus progressBonus * (r2 - r1) in stage II (the paper's alpha)
+     */
+    record Settings(String instruction, int stageOneIterations, int stageTwoIterations, int samplesPerQuestion,
+                    double temperature, double beta1, double beta2, double progressBonus) {
+
+        Settings {
             RunBookkeeping.require(stageOneIterations >= 0 && stageTwoIterations >= 0
                     && stageOneIterations + stageTwoIterations >= 1, "stages", ">= 0 each and >= 1 in all, got "
                     + stageOneIterations + " and " + stageTwoIterations);
+            // Each rollout's REINFORCE baseline is the mean reward of its question's other rollouts (leave-one-out),
+            // so every question needs at least two.
             RunBookkeeping.require(samplesPerQuestion >= 2, "samplesPerQuestion",
                     ">= 2, so that each question has samples to compare, got " + samplesPerQuestion);
-            // Each rollout's REINFORCE baseline is the mean reward of its question's other rollouts (leave-one-out),
-            // so every question needs at least two: samplesPerQuestion >= 2 above.
-            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got " + temperature);
+            RunBookkeeping.require(temperature > 0 && Double.isFinite(temperature), "temperature", "> 0, got "
+                    + temperature);
             RunBookkeeping.require(beta1 >= 0 && Double.isFinite(beta1), "beta1", ">= 0, got " + beta1);
             RunBookkeeping.require(beta2 >= 0 && Double.isFinite(beta2), "beta2", ">= 0, got " + beta2);
             RunBookkeeping.require(progressBonus >= 0 && Double.isFinite(progressBonus), "progressBonus",
                     ">= 0, got " + progressBonus);
             RunBookkeeping.require(instruction != null, "instruction", "required");
-            if (tokenizer != null) {
-                MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction"); // before the run directory is touched
-            }
-            Builder frozen = frozenCopy();
-            RunDirectory run = frozen.loadModelAndPrepare();
-            // Later attempts are appended to the first prompt as text, not as chat turns.
-            RunBookkeeping.require(!(frozen.format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
-                    + "format: chat templates are not implemented for the multi-turn loops");
-            MultiTurnPrompt.checkEncodable(frozen.tokenizer, instruction, "instruction");
-            return new SCoRe(frozen, run);
         }
 
-        Map<String, Object> describe() {
+        /** SCoRe's settings in config.json, before the shared ones. */
+        Map<String, Object> toConfig() {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("method", "SCORE");
             c.put("stage_one_iterations", stageOneIterations);

@@ -83,7 +83,7 @@ public final class ReinforceTrainer {
         if (lossPerAttempt.isEmpty()) {
             throw new IllegalArgumentException("give one loss per attempt");
         }
-        if (lossPerAttempt.get(0).scoreBonusAlpha() != 0) {
+        if (lossPerAttempt.get(0).progressBonus() != 0) {
             throw new IllegalArgumentException("the first attempt has no earlier attempt to compare with; "
                     + "its loss must have no SCoRe bonus");
         }
@@ -219,7 +219,7 @@ public final class ReinforceTrainer {
                 }
                 ReinforceLoss objective = lossPerAttempt.get(j);
                 ObjectiveResult r = objective.compute(policy, reference, rewards(micro, j),
-                        j > 0 && objective.scoreBonusAlpha() > 0 ? firstRewards : null, lengths, groups);
+                        j > 0 && objective.progressBonus() > 0 ? firstRewards : null, lengths, groups);
                 double[] g = r.gradient();
                 for (int i = 0; i < n; i++) {
                     grad[j * n + i] = g[i] * share;

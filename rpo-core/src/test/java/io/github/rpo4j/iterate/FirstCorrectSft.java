@@ -49,21 +49,30 @@ final class FirstCorrectSft implements MethodStrategy<List<SftExample>> {
 
         FirstCorrectSft build() throws IOException {
             checkCommonSettings();
-            RunBookkeeping.require(samplesPerQuestion >= 1, "samplesPerQuestion", ">= 1, got " + samplesPerQuestion);
-            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
-            Builder frozen = frozenCopy();
-            return new FirstCorrectSft(frozen, frozen.loadModelAndPrepare());
+            Settings settings = new Settings(samplesPerQuestion, iterations); // checks them
+            Frozen frozen = freeze(); // the shared settings, with M0 loaded, and the run directory
+            return new FirstCorrectSft(frozen.settings(), settings, frozen.run());
         }
     }
 
-    private final Builder s;
+    /** The method's own settings, immutable and checked when made. */
+    record Settings(int samplesPerQuestion, int iterations) {
+        Settings {
+            RunBookkeeping.require(samplesPerQuestion >= 1, "samplesPerQuestion", ">= 1, got " + samplesPerQuestion);
+            RunBookkeeping.require(iterations >= 1, "iterations", ">= 1, got " + iterations);
+        }
+    }
+
+    private final LoopSettings shared;
+    private final Settings s;
     private final RunDirectory run;
     private final RunLoop<List<SftExample>> loop;
 
-    private FirstCorrectSft(Builder s, RunDirectory run) {
+    private FirstCorrectSft(LoopSettings shared, Settings s, RunDirectory run) {
+        this.shared = shared;
         this.s = s;
         this.run = run;
-        this.loop = new RunLoop<>(s, this, run);
+        this.loop = new RunLoop<>(shared, this, run);
     }
 
     static Builder builder() {
@@ -78,14 +87,14 @@ final class FirstCorrectSft implements MethodStrategy<List<SftExample>> {
     public Map<String, Object> settings() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("method", "FIRST_CORRECT_SFT");
-        c.put("iterations", s.iterations);
-        c.put("samples_per_question", s.samplesPerQuestion);
+        c.put("iterations", s.iterations());
+        c.put("samples_per_question", s.samplesPerQuestion());
         return c;
     }
 
     @Override
     public int iterations() {
-        return s.iterations;
+        return s.iterations();
     }
 
     @Override
@@ -96,15 +105,16 @@ final class FirstCorrectSft implements MethodStrategy<List<SftExample>> {
             kept = JsonlReader.readAll(run.pairs(t), SftExample.class);
         } else {
             loop.books().stage(t, "sample");
-            Sampler sampler = new Sampler(model, s.tokenizer::decode, s.tokenizer.eosId().orElse(-1));
+            Sampler sampler = new Sampler(model, shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
             kept = new ArrayList<>();
-            for (Question q : s.trainQuestions) {
-                String prompt = s.format.prompt(q);
+            for (Question q : shared.trainQuestions()) {
+                String prompt = shared.format().prompt(q);
                 // Seeded by the question, so a resumed run draws the same samples.
-                SamplingSettings settings = SamplingSettings.sampling(1.0, s.maxNewTokens, Objects.hash(s.seed, t, q.id()));
-                for (Sample x : sampler.generate(List.of(s.tokenizer.encode(prompt)), s.samplesPerQuestion, settings)
-                        .get(0)) {
-                    if (s.verifier.isCorrect(q, x.text())) {
+                SamplingSettings settings = SamplingSettings.sampling(1.0, shared.maxNewTokens(),
+                        Objects.hash(shared.seed(), t, q.id()));
+                for (Sample x : sampler.generate(List.of(shared.tokenizer().encode(prompt)), s.samplesPerQuestion(),
+                        settings).get(0)) {
+                    if (shared.verifier().isCorrect(q, x.text())) {
                         kept.add(new SftExample(prompt, x.text()));
                         break;
                     }
@@ -121,12 +131,11 @@ final class FirstCorrectSft implements MethodStrategy<List<SftExample>> {
     public TransformerLM train(int t, TransformerLM model, List<SftExample> data, Map<String, Object> info)
             throws IOException {
         loop.books().stage(t, "train");
-        TrainingReport report = new SftTrainer(model, s.tokenizer, s.training.withSeed(s.seed * 31 + t)
-                .withProgressBar(s.progressBar), NllNormalization.BATCH_TOKEN_MEAN)
-                .train(data, "iter " + t + " train", loop.stepListener(t));
+        TrainingReport report = new SftTrainer(model, shared.tokenizer(), shared.trainingFor(t),
+                NllNormalization.BATCH_TOKEN_MEAN).train(data, "iter " + t + " train", loop.stepListener(t));
         run.writeJson(run.training(t), Map.of("examples", data.size(), "means", report.means()));
         info.putAll(report.means());
-        ModelDirectory.save(run.model(t), model, s.tokenizer);
+        ModelDirectory.save(run.model(t), model, shared.tokenizer());
         return model;
     }
 

@@ -11,6 +11,7 @@ import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.data.Verifiers;
+import io.github.rpo4j.losses.NllWeighting;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.model.TransformerLM;
@@ -47,10 +48,17 @@ class SelfCorrectionTest {
     @Test
     void theDefaultFeedbackAndInstructionFitTheTaskAlphabetButPleaseDoesNot() {
         MultiTurnPrompt.checkEncodable(tokenizer, Rise.DEFAULT_FEEDBACK, "feedback");
-        MultiTurnPrompt.checkEncodable(tokenizer, Score.DEFAULT_INSTRUCTION, "instruction");
+        MultiTurnPrompt.checkEncodable(tokenizer, SCoRe.DEFAULT_INSTRUCTION, "instruction");
         var e = assertThrows(IllegalArgumentException.class,
                 () -> MultiTurnPrompt.checkEncodable(tokenizer, " Please try again. ", "feedback"));
         assertTrue(e.getMessage().contains("feedback"), e.getMessage());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void theDeprecatedScoreEntryPointBuildsSCoRe() {
+        assertEquals(SCoRe.DEFAULT_INSTRUCTION, Score.DEFAULT_INSTRUCTION);
+        assertEquals(SCoRe.Builder.class, Score.builder().getClass());
     }
 
     @Test
@@ -133,16 +141,30 @@ class SelfCorrectionTest {
         RunDirectory run = new RunDirectory(dir);
         List<RiseTurn> turns = JsonlReader.readAll(run.samples(1), RiseTurn.class);
         assertEquals(6, turns.stream().filter(x -> x.turn() == 1).count(), "one episode per question");
+        boolean distinctCandidates = false;
         for (RiseTurn x : turns) {
             assertEquals(2, x.candidates().size());
             if (x.turn() > 1) {
                 assertTrue(x.prompt().contains(Rise.DEFAULT_FEEDBACK), "a later turn sees the feedback");
             }
-            // An episode goes on only after a wrong attempt.
-            boolean continued = turns.stream().anyMatch(y -> y.questionId().equals(x.questionId()) && y.turn() == x.turn() + 1);
-            assertFalse(continued && x.onPolicyCorrect());
-            assertEquals(x.improved(), x.candidateCorrect().get(x.best()));
+            // An episode goes on only after a wrong attempt, with the attempt and the feedback appended.
+            RiseTurn next = turns.stream().filter(y -> y.questionId().equals(x.questionId()) && y.turn() == x.turn() + 1)
+                    .findFirst().orElse(null);
+            assertFalse(next != null && x.onPolicyCorrect());
+            if (next != null) {
+                assertEquals(x.prompt() + x.onPolicy() + Rise.DEFAULT_FEEDBACK, next.prompt());
+            }
+            // Self-distillation: the learner's attempt is its first candidate.
+            assertEquals(x.candidates().get(0), x.onPolicy());
+            assertEquals(x.candidateCorrect().get(0), x.onPolicyCorrect());
+            // Best of n: the first correct candidate when there is one, and the turn then counts as improved.
+            int firstCorrect = x.candidateCorrect().indexOf(true);
+            assertEquals(Math.max(firstCorrect, 0), x.best());
+            assertEquals(firstCorrect >= 0, x.improved());
+            distinctCandidates |= !x.candidates().get(0).equals(x.candidates().get(1));
         }
+        assertTrue(distinctCandidates, "the candidates are separate samples at temperature > 0");
+        assertTrue(turns.stream().anyMatch(x -> x.turn() > 1), "some episode went on after a failed attempt");
         long improved = turns.stream().filter(RiseTurn::improved).count();
         assertEquals(improved, Files.readAllLines(run.pairs(1)).size());
         assertTrue(ModelDirectory.isComplete(run.model(1)));
@@ -168,15 +190,58 @@ class SelfCorrectionTest {
     }
 
     @Test
-    void unimprovedTurnsGetTheLowerRewardWeight() throws IOException {
+    void riseWeighsEachTurnByThePapersUnnormalisedExpOfRewardOverTau() throws IOException {
         Rise rise = tinyRise(tmp.resolve("w")).includeUnimprovedTurns(true).weightTemperature(0.4).build();
         RiseTurn improved = new RiseTurn("a", 1, "p ", List.of("x", "y"), List.of(false, true), 1, "x", false, true);
         RiseTurn notImproved = new RiseTurn("b", 1, "q ", List.of("z"), List.of(false), 0, "z", false, false);
         List<SftExample> examples = rise.trainingExamples(List.of(improved, notImproved));
         assertEquals(2, examples.size());
-        assertEquals("y", examples.get(0).completion());
-        assertEquals(1.0, examples.get(0).weight(), 1e-12);
-        assertEquals(Math.exp(-1 / 0.4), examples.get(1).weight(), 1e-12);
+        assertEquals("y", examples.get(0).completion(), "the improved turn trains on its best candidate");
+        assertEquals("z", examples.get(1).completion(), "the unimproved turn on the learner's own attempt");
+        // exp(r / tau) at tau = 0.4, unshifted: r = 1 gives e^2.5 (written out), r = 0 gives 1.
+        assertEquals(12.182493960703473, examples.get(0).weight(), 1e-13);
+        assertEquals(1.0, examples.get(1).weight(), 0);
+        // A batch of improved turns alone weighs the same: the weight does not depend on the batch.
+        assertEquals(12.182493960703473, rise.trainingExamples(List.of(improved)).get(0).weight(), 1e-13);
+    }
+
+    @Test
+    void riseTrainsWithTheWeightsUnnormalisedByDefaultAndSelfNormalisedWhenAsked() throws IOException {
+        // Only improved turns: every weight is e^(1/tau). Unnormalised, each step's weighted NLL is that factor
+        // times its plain NLL; self-normalised, the factor cancels and the two are equal.
+        double tau = 0.5;
+        for (NllWeighting weighting : NllWeighting.values()) {
+            Path dir = tmp.resolve("weighting-" + weighting);
+            Rise.Builder b = tinyRise(dir).weightTemperature(tau).majorityVote(0, 1.0);
+            if (weighting != NllWeighting.UNNORMALISED) {
+                b.rewardWeighting(weighting);
+            }
+            b.build().run();
+            RunDirectory run = new RunDirectory(dir);
+            assertEquals(weighting.name(), RunDirectory.JSON.readTree(run.config().toFile()).get("settings")
+                    .get("reward_weighting").asText());
+            List<?> history = (List<?>) run.readJson(run.training(1), Map.class).get("history");
+            assertFalse(history.isEmpty(), "the tiny run found improved turns to train on");
+            double factor = weighting == NllWeighting.UNNORMALISED ? Math.exp(1 / tau) : 1.0;
+            for (Object step : history) {
+                Map<?, ?> m = (Map<?, ?>) step;
+                double nll = ((Number) m.get("nll")).doubleValue();
+                double weighted = ((Number) m.get("weighted_nll")).doubleValue();
+                assertEquals(factor * nll, weighted, 1e-5 * weighted, weighting + ": " + m);
+                assertEquals(Math.exp(1 / tau), ((Number) m.get("weights/mean")).doubleValue(), 1e-9);
+            }
+        }
+    }
+
+    @Test
+    void riseRefusesAWeightTemperatureWhoseWeightsOverflowAFloat() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> tinyRise(tmp.resolve("tau")).weightTemperature(0.01).build());
+        assertTrue(e.getMessage().contains("weightTemperature"), e.getMessage());
+        var zero = assertThrows(IllegalArgumentException.class,
+                () -> tinyRise(tmp.resolve("t0")).temperature(0).build());
+        assertTrue(zero.getMessage().contains("temperature"), zero.getMessage());
+        assertFalse(Files.exists(tmp.resolve("tau")) || Files.exists(tmp.resolve("t0")), "a refused build writes nothing");
     }
 
     @Test
@@ -189,7 +254,7 @@ class SelfCorrectionTest {
     @Test
     void scoreRunsStageOneThenStageTwoAndReportsTheSelfCorrectionDeltas() throws IOException {
         Path dir = tmp.resolve("score");
-        RunResult r = Score.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
+        RunResult r = SCoRe.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
                 .evalQuestions(split.test()).verifier(parity).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12)
                 .majorityVote(0, 1.0).temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4))
                 .progressBar(false).runDirectory(dir).build().run();
@@ -199,7 +264,7 @@ class SelfCorrectionTest {
             List<SCoReRollout> rollouts = JsonlReader.readAll(run.samples(t), SCoReRollout.class);
             assertEquals(6 * 2, rollouts.size());
             for (SCoReRollout x : rollouts) {
-                assertEquals(x.firstPrompt() + x.first() + Score.DEFAULT_INSTRUCTION, x.secondPrompt());
+                assertEquals(x.firstPrompt() + x.first() + SCoRe.DEFAULT_INSTRUCTION, x.secondPrompt());
             }
             Map<?, ?> training = run.readJson(run.training(t), Map.class);
             assertEquals(t, training.get("stage"));

@@ -135,29 +135,29 @@ public final class NllLoss {
     }
 
     /**
-     * Exponentiated-reward weights {@code w_i = exp((r_i - max_j r_j) / τ)}, as used by
-     * reward-weighted regression and RISE. Subtracting the maximum avoids overflow. Under
-     * {@link NllWeighting#SELF_NORMALISED} it does not change the loss; under
-     * {@link NllWeighting#UNNORMALISED} it scales every weight of the call by the same factor
-     * {@code exp(-max_j r_j / τ)} (for 0/1 rewards with a success among them: a correct sample weighs 1,
-     * as in plain SFT, and a wrong one {@code exp(-1/τ)}), so computed once over a whole training set it
-     * is a fixed step-size factor, not one that changes per batch.
+     * Exponentiated-reward weights {@code w_i = exp(r_i / τ)}, as reward-weighted regression and RISE (Qu et al.
+     * 2024) write them: not shifted and not normalised, so under {@link NllWeighting#UNNORMALISED} a weight is the
+     * same step-size factor for its sample in every batch (for 0/1 rewards and τ = 0.4: a correct sample weighs
+     * e^2.5 = 12.18, a wrong one 1). Under {@link NllWeighting#SELF_NORMALISED} only the weights' ratios matter.
      *
      * @param rewards finite rewards, length B
      * @param temperature τ &gt; 0
-     * @return weights in (0, 1], the largest equal to 1
+     * @return the weights, length B
+     * @throws IllegalArgumentException naming the reward and τ when a weight is not a finite double (r / τ above
+     *                                  709.78); a smaller τ or rewards rescaled to a smaller range avoid it
      */
     public static double[] exponentialWeights(double[] rewards, double temperature) {
         Checks.requireNonEmpty(rewards, "rewards");
         Checks.requireFinite(rewards, "rewards");
         Checks.requirePositiveFinite(temperature, "temperature");
-        double max = Double.NEGATIVE_INFINITY;
-        for (double r : rewards) {
-            max = Math.max(max, r);
-        }
         double[] w = new double[rewards.length];
         for (int i = 0; i < rewards.length; i++) {
-            w[i] = Math.exp((rewards[i] - max) / temperature);
+            w[i] = Math.exp(rewards[i] / temperature);
+            if (!Double.isFinite(w[i])) {
+                throw new IllegalArgumentException("rewards[" + i + "] = " + rewards[i] + " at temperature "
+                        + temperature + " gives the weight exp(" + rewards[i] / temperature + "), which overflows a "
+                        + "double; use a larger temperature or rewards of a smaller range");
+            }
         }
         return w;
     }

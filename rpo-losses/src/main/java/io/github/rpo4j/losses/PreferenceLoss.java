@@ -9,10 +9,10 @@ import java.util.Map;
  *
  * <p>The loss is a mean over the B pairs of the batch:
  * <pre>
- *   L = (1/B) Σ_i ℓ_type(pair_i) + α · NLL(chosen)
+ *   L = (1/B) Σ_i ℓ_type(pair_i) + nllWeight · NLL(chosen)
  * </pre>
  * where {@code NLL(chosen)} follows {@link #nllNormalization()}. With {@code type = SIGMOID},
- * {@code β = 0.1}, {@code α = 1} and {@link NllNormalization#PER_SEQUENCE_MEAN} this is the
+ * {@code β = 0.1}, {@code nllWeight = 1} (the paper's α) and {@link NllNormalization#PER_SEQUENCE_MEAN} this is the
  * DPO+NLL objective of Iterative RPO (Pang et al. 2024, Eq. 1); see {@link #rpo()}.
  *
  * <p>Metrics, named as TRL logs them (batch means): {@code rewards/chosen},
@@ -21,23 +21,23 @@ import java.util.Map;
  * {@code β (log π_θ - log π_ref)}; for IPO the log-probs in it are per-token averages and for
  * SimPO it is {@code β log π_θ / |y|}, matching what TRL logs for those losses; likewise
  * {@code logps/*} are per-token averages for IPO and SimPO. {@code nll} is reported with the
- * configured normalisation even when {@code α = 0}.
+ * configured normalisation even when {@code nllWeight = 0}.
  *
  * @param type the pairwise term
  * @param beta β &gt; 0, the inverse temperature of the implicit reward
  * @param labelSmoothing ε in [0, 0.5), the assumed probability that a preference label is flipped
  *                       (SIGMOID and SIMPO only)
  * @param simpoGamma γ, the target margin of SimPO (ignored by other types; must be 0 for them)
- * @param nllAlpha α ≥ 0, the weight of the NLL term on the chosen sequences
+ * @param nllWeight ≥ 0, the weight of the NLL term on the chosen sequences (the RPO paper's α)
  * @param nllNormalization how the NLL term is normalised
  */
 public record PreferenceLoss(PreferenceLossType type, double beta, double labelSmoothing, double simpoGamma,
-                             double nllAlpha, NllNormalization nllNormalization) {
+                             double nllWeight, NllNormalization nllNormalization) {
 
     /** Default β of DPO and Iterative RPO. */
     public static final double DEFAULT_BETA = 0.1;
-    /** Default NLL weight α of Iterative RPO. */
-    public static final double DEFAULT_RPO_ALPHA = 1.0;
+    /** Default NLL weight of Iterative RPO (the paper's α). */
+    public static final double DEFAULT_NLL_WEIGHT = 1.0;
 
     /** Validates the hyper-parameters. */
     public PreferenceLoss {
@@ -54,7 +54,7 @@ public record PreferenceLoss(PreferenceLossType type, double beta, double labelS
         if (simpoGamma != 0 && type != PreferenceLossType.SIMPO) {
             throw new IllegalArgumentException("simpoGamma is only used by SIMPO; got " + simpoGamma + " for " + type);
         }
-        Checks.requireNonNegativeFinite(nllAlpha, "nllAlpha");
+        Checks.requireNonNegativeFinite(nllWeight, "nllWeight");
     }
 
     /** @return sigmoid DPO with β = 0.1 and no NLL term */
@@ -109,29 +109,29 @@ public record PreferenceLoss(PreferenceLossType type, double beta, double labelS
         return new PreferenceLoss(PreferenceLossType.SIMPO, beta, 0, gamma, 0, NllNormalization.PER_SEQUENCE_MEAN);
     }
 
-    /** @return the Iterative RPO objective with the paper's defaults: β = 0.1, α = 1, per-sequence NLL mean */
+    /** @return the Iterative RPO objective with the paper's defaults: β = 0.1, NLL weight 1, per-sequence NLL mean */
     public static PreferenceLoss rpo() {
-        return rpo(DEFAULT_BETA, DEFAULT_RPO_ALPHA, NllNormalization.PER_SEQUENCE_MEAN);
+        return rpo(DEFAULT_BETA, DEFAULT_NLL_WEIGHT, NllNormalization.PER_SEQUENCE_MEAN);
     }
 
     /**
      * @param beta β of the DPO term
-     * @param alpha α, the weight of the NLL term
+     * @param nllWeight the weight of the NLL term (the paper's α)
      * @param normalization {@link NllNormalization#PER_SEQUENCE_MEAN} (paper) or
      *                      {@link NllNormalization#BATCH_TOKEN_MEAN} (TRL {@code rpo_alpha})
-     * @return sigmoid DPO + α · NLL(chosen)
+     * @return sigmoid DPO + nllWeight · NLL(chosen)
      */
-    public static PreferenceLoss rpo(double beta, double alpha, NllNormalization normalization) {
-        return new PreferenceLoss(PreferenceLossType.SIGMOID, beta, 0, 0, alpha, normalization);
+    public static PreferenceLoss rpo(double beta, double nllWeight, NllNormalization normalization) {
+        return new PreferenceLoss(PreferenceLossType.SIGMOID, beta, 0, 0, nllWeight, normalization);
     }
 
     /**
-     * @param alpha α ≥ 0
+     * @param nllWeight ≥ 0
      * @param normalization the NLL normalisation
-     * @return this objective with an NLL term of weight α on the chosen sequences
+     * @return this objective with an NLL term of weight nllWeight on the chosen sequences
      */
-    public PreferenceLoss withNll(double alpha, NllNormalization normalization) {
-        return new PreferenceLoss(type, beta, labelSmoothing, simpoGamma, alpha, normalization);
+    public PreferenceLoss withNll(double nllWeight, NllNormalization normalization) {
+        return new PreferenceLoss(type, beta, labelSmoothing, simpoGamma, nllWeight, normalization);
     }
 
     /**
@@ -218,11 +218,11 @@ public record PreferenceLoss(PreferenceLossType type, double beta, double labelS
 
         ObjectiveResult nll = NllLoss.nll(pc, lc, nllNormalization);
         double total = preferenceLoss;
-        if (nllAlpha != 0) {
-            total += nllAlpha * nll.value();
+        if (nllWeight != 0) {
+            total += nllWeight * nll.value();
             double[] nllGrad = nll.gradient();
             for (int i = 0; i < b; i++) {
-                gradChosen[i] += nllAlpha * nllGrad[i];
+                gradChosen[i] += nllWeight * nllGrad[i];
             }
         }
 

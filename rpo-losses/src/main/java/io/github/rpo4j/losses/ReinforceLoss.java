@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>For B sampled completions with summed log-probs {@code logπ_i} (policy) and
  * {@code logρ_i} (reference) and rewards {@code r_i}:
  * <pre>
- *   shaped reward   r̂_i = r_i + α_SCoRe (r_i - r1_i)     (only when first-attempt rewards r1 are given)
+ *   shaped reward   r̂_i = r_i + progressBonus (r_i - r1_i)  (only when first-attempt rewards r1 are given)
  *   KL estimate     k_i = logπ_i - logρ_i                  (single-sample estimate of KL(π || ρ))
  *   baseline        b_i (a constant; see {@link Baseline}):
  *                     LEAVE_ONE_OUT  b_i = mean of r̂_j over the other samples j of i's group
@@ -33,7 +33,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * adds zero-mean noise to the parameter gradient, so it does not by itself pull π towards ρ.
  * {@code REWARD_PENALTY} folds the estimate into the reward (as PPO-style RLHF does), which does.
  */
-public record ReinforceLoss(double klCoefficient, Baseline baseline, double scoreBonusAlpha, KlMode klMode) {
+public record ReinforceLoss(double klCoefficient, Baseline baseline, double progressBonus, KlMode klMode) {
 
     /** What is subtracted from each sample's reward. */
     public enum Baseline {
@@ -59,14 +59,14 @@ public record ReinforceLoss(double klCoefficient, Baseline baseline, double scor
     /** Validates the hyper-parameters. */
     public ReinforceLoss {
         Checks.requireNonNegativeFinite(klCoefficient, "klCoefficient");
-        Checks.requireNonNegativeFinite(scoreBonusAlpha, "scoreBonusAlpha");
+        Checks.requireNonNegativeFinite(progressBonus, "progressBonus");
         Checks.requireNonNull(klMode, "klMode");
         Checks.requireNonNull(baseline, "baseline");
     }
 
     /** {@code useBaseline} true means {@link Baseline#LEAVE_ONE_OUT}, false {@link Baseline#NONE}. */
-    public ReinforceLoss(double klCoefficient, boolean useBaseline, double scoreBonusAlpha, KlMode klMode) {
-        this(klCoefficient, useBaseline ? Baseline.LEAVE_ONE_OUT : Baseline.NONE, scoreBonusAlpha, klMode);
+    public ReinforceLoss(double klCoefficient, boolean useBaseline, double progressBonus, KlMode klMode) {
+        this(klCoefficient, useBaseline ? Baseline.LEAVE_ONE_OUT : Baseline.NONE, progressBonus, klMode);
     }
 
     /**
@@ -110,7 +110,7 @@ public record ReinforceLoss(double klCoefficient, Baseline baseline, double scor
 
     /**
      * REINFORCE, with the SCoRe bonus when {@code firstAttemptRewards} is given: {@code rewards}
-     * are then the second attempts' rewards and the bonus {@code α (r2 - r1)} rewards progress.
+     * are then the second attempts' rewards and the bonus {@code progressBonus (r2 - r1)} rewards progress.
      *
      * @param policyLogps {@code logπ_i} of the (second-attempt) completions, length B
      * @param referenceLogps {@code logρ_i}, length B
@@ -160,7 +160,7 @@ public record ReinforceLoss(double klCoefficient, Baseline baseline, double scor
         for (int i = 0; i < b; i++) {
             kl[i] = policyLogps[i] - referenceLogps[i];
             shaped[i] = firstAttemptRewards == null ? rewards[i]
-                    : rewards[i] + scoreBonusAlpha * (rewards[i] - firstAttemptRewards[i]);
+                    : rewards[i] + progressBonus * (rewards[i] - firstAttemptRewards[i]);
         }
         double[] effectiveReward = shaped.clone();
         if (klMode == KlMode.REWARD_PENALTY) {

@@ -95,13 +95,17 @@ class NllLossTest {
     }
 
     @Test
-    void exponentialWeightsAreShiftedAndStable() {
-        // exp((r - max r)/τ) with τ = 0.5: r = (1, 0, 1000) → (e^-1998, e^-2000, 1)
-        double[] w = NllLoss.exponentialWeights(new double[] {1, 0, 1000}, 0.5);
-        assertEquals(1.0, w[2], 0);
-        assertTrue(w[0] >= 0 && w[0] < 1e-300);
-        double[] v = NllLoss.exponentialWeights(new double[] {1, 0}, 0.5);
-        assertEquals(Math.exp(-2), v[1], 1e-16);
+    void exponentialWeightsAreThePapersUnshiftedExpOfRewardOverTemperature() {
+        // exp(r/τ) with τ = 0.4: r = 1 → e^2.5, r = 0 → 1, r = -0.5 → e^-1.25, written out to 17 digits
+        double[] w = NllLoss.exponentialWeights(new double[] {1, 0, -0.5}, 0.4);
+        assertEquals(12.182493960703473, w[0], 1e-14);
+        assertEquals(1.0, w[1], 0);
+        assertEquals(0.28650479686019010, w[2], 1e-15);
+        // No shift by the largest reward: the same reward weighs the same whatever else is in the call.
+        assertEquals(w[0], NllLoss.exponentialWeights(new double[] {1, 3}, 0.4)[0], 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NllLoss.exponentialWeights(new double[] {0, 1000}, 0.5));
+        assertTrue(e.getMessage().contains("rewards[1]") && e.getMessage().contains("overflows"), e.getMessage());
     }
 
     @Test

@@ -31,7 +31,7 @@ class ReinforceLossTest {
     }
 
     @Test
-    void scoreBonusByHand() {
+    void progressBonusByHand() {
         // r1 = (0, 1), α = 2: r̂ = r2 + 2(r2 - r1) = (1 + 2, 0 - 2) = (3, -2); b = 0.5; adv = (2.5, -2.5)
         // pg = -(2.5·-2 + -2.5·-4)/2 = -(−5 + 10)/2 = -2.5; KL mean 0; loss = -2.5
         // dL/dlogπ = ((-2.5 + 0.5)/2, (2.5 + 0.5)/2) = (-1, 1.5)
