@@ -5,6 +5,7 @@ import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.data.JsonlWriter;
 import io.github.rpo4j.iterate.Evaluation;
 import io.github.rpo4j.iterate.Evaluator;
+import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import java.nio.file.Files;
@@ -79,6 +80,12 @@ final class StartingModelCommand implements Callable<Integer> {
             + "gold example (196 tokens) get no training from M0's SFT.")
     Integer context;
 
+    @Option(names = "--two-attempt-examples", description = "Write every other gold example as two attempts: the "
+            + "chain, SCoRe's instruction, and the same chain again, so that the model learns the format and the "
+            + "positions of a second attempt (for RISE and SCoRe; needs --context 412 or more). No wrong attempt "
+            + "is ever shown.")
+    boolean twoAttemptExamples;
+
     @Option(names = "--first-cycle", paramLabel = "I", defaultValue = "1", description = "Number of the first cycle "
             + "given; cycle I shuffles with the initialisation seed + I - 1, so continuing a model after its cycle 1 "
             + "with --first-cycle 2 repeats what a run from scratch does (default: ${DEFAULT-VALUE}).")
@@ -95,6 +102,12 @@ final class StartingModelCommand implements Callable<Integer> {
         Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
         Flags.require(goldChains >= 1 && goldChains <= StartingModel.QUICKSTART_VALIDATION_FROM, "--gold-chains",
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION_FROM + "]", goldChains);
+        if (twoAttemptExamples) {
+            int needed = 2 * new SyntheticArithmeticTask().maxCompletionLength() + SCoRe.DEFAULT_INSTRUCTION.length() + 160;
+            int actual = context != null ? context : StartingModel.Settings.quickstart().context();
+            Flags.require(model != null || actual >= needed, "--two-attempt-examples",
+                    "used with a --context of at least " + needed + " (question, two chains and the instruction)", actual);
+        }
         if (context != null) {
             Flags.require(model == null, "--context", "only for a model trained from scratch (without --model)", context);
             Flags.require(context >= 2, "--context", ">= 2", context);
@@ -130,7 +143,8 @@ final class StartingModelCommand implements Callable<Integer> {
                     List.of(settings.cycles().get(i)));
             double[] lastLoss = {Double.NaN};
             int[] lastStep = {0};
-            StartingModel.train(trained, split.train(), one, (step, metrics) -> {
+            StartingModel.train(trained, split.train(), one, twoAttemptExamples ? SCoRe.DEFAULT_INSTRUCTION : null,
+                    (step, metrics) -> {
                 lastLoss[0] = metrics.getOrDefault("loss", Double.NaN);
                 lastStep[0] = step;
                 if (step % evalEvery == 0) {

@@ -182,6 +182,26 @@ public final class StartingModel {
         return out;
     }
 
+    /**
+     * Gold examples as {@link #goldExamples(List, PromptFormat, boolean)}, with every other one (odd positions)
+     * written as two attempts: the question, the gold chain, {@code instruction}, and the gold chain again. A model
+     * fine-tuned on them learns the two-attempt format and the positions a second attempt takes, so that a
+     * self-correction method starts from a model that can answer again; since both attempts are the same correct
+     * chain, it never sees a wrong attempt or a correction (what to change is left to the method to learn from its
+     * own samples).
+     */
+    public static List<SftExample> twoAttemptGoldExamples(List<Question> questions, PromptFormat format,
+                                                          boolean lossOnPrompt, String instruction) {
+        List<SftExample> single = goldExamples(questions, format, lossOnPrompt);
+        List<SftExample> out = new ArrayList<>(single.size());
+        for (int i = 0; i < single.size(); i++) {
+            SftExample e = single.get(i);
+            String chain = questions.get(i).goldChain();
+            out.add(i % 2 == 1 ? new SftExample(e.prompt(), e.completion() + instruction + chain) : e);
+        }
+        return out;
+    }
+
     /** Initialises a model and fine-tunes it on {@code trainQuestions}' gold chains. */
     public static Made train(SyntheticArithmeticTask task, List<Question> trainQuestions, Settings s,
                              TrainingLoop.StepListener listener) {
@@ -195,8 +215,20 @@ public final class StartingModel {
      * {@code listener} sees each cycle's steps counted from 1.
      */
     public static void train(Made made, List<Question> trainQuestions, Settings s, TrainingLoop.StepListener listener) {
-        List<SftExample> examples = goldExamples(trainQuestions.subList(0, Math.min(s.goldChains(),
-                trainQuestions.size())), PromptFormat.DEFAULT, s.lossOnPrompt());
+        train(made, trainQuestions, s, null, listener);
+    }
+
+    /**
+     * As {@link #train(Made, List, Settings, TrainingLoop.StepListener)}; with a non-null
+     * {@code secondAttemptInstruction}, every other gold example is written as two attempts
+     * ({@link #twoAttemptGoldExamples}).
+     */
+    public static void train(Made made, List<Question> trainQuestions, Settings s, String secondAttemptInstruction,
+                             TrainingLoop.StepListener listener) {
+        List<Question> gold = trainQuestions.subList(0, Math.min(s.goldChains(), trainQuestions.size()));
+        List<SftExample> examples = secondAttemptInstruction == null
+                ? goldExamples(gold, PromptFormat.DEFAULT, s.lossOnPrompt())
+                : twoAttemptGoldExamples(gold, PromptFormat.DEFAULT, s.lossOnPrompt(), secondAttemptInstruction);
         for (int i = 0; i < s.cycles().size(); i++) {
             new SftTrainer(made.model(), made.tokenizer(), s.training(i))
                     .train(examples, "SFT M0 cycle " + (i + 1), listener);
