@@ -162,7 +162,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
              Progress bar = Progress.start("iter " + t + " sample", s.trainQuestions.size(), s.progressBar)) {
             bar.stepBy(finished.size());
             // Each chunk is written and flushed whole as its samples arrive, wherever the backend drew them.
-            s.samplingBackend.generate(model, s.tokenizer, requests, (index, drawn) -> {
+            s.sampler.generate(model, s.tokenizer, requests, (index, drawn) -> {
                 List<Question> chunk = chunks.get(index);
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
@@ -343,6 +343,12 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         @Override
         protected Builder self() {
             return this;
+        }
+
+        /** Sampling (every {@link Method}) and evaluation both draw through the sampler. */
+        @Override
+        boolean drawsEverySampleThroughSampler() {
+            return true;
         }
 
         private Method method = Method.PREFERENCE;
