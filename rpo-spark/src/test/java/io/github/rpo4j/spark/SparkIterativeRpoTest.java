@@ -34,7 +34,7 @@ class SparkIterativeRpoTest {
     void aRunSamplingOnSparkWritesTheLocalRunsSamplesPairsAndMetrics() throws IOException {
         RunResult local = TinySetup.run(tmp.resolve("local")).build().run();
         RunResult spark = TinySetup.run(tmp.resolve("spark"))
-                .sampler(SparkSampling.on(LocalSpark.context()).tasksPerWave(2)).build().run();
+                .sampler(SparkSampling.on(LocalSpark.session()).tasksPerWave(2)).build().run();
         assertEquals(3, spark.iterations().size());
 
         RunDirectory a = new RunDirectory(tmp.resolve("local"));
