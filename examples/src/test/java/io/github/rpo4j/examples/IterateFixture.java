@@ -28,28 +28,31 @@ final class IterateFixture {
         return model;
     }
 
-    /** Four training questions and two evaluation questions: {@code [train, eval]}. */
+    /** Four training questions with gold chains and two evaluation questions: {@code [train, eval]}. */
     static List<Path> questions(Path dir) throws IOException {
         Path train = Files.writeString(dir.resolve("train.jsonl"), """
-                {"id": "t1", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5"}
-                {"id": "t2", "prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5"}
-                {"id": "t3", "prompt": "Cy has 4 cups. Cy buys 4 more.", "answer": "8"}
-                {"id": "t4", "prompt": "Di has 7 hats. Di loses 1.", "answer": "6"}
+                {"id": "t1", "prompt": "Ann has 2 pens. Ann buys 3 more.", "answer": "5", "chain": "2+3=5. The answer is 5."}
+                {"id": "t2", "prompt": "Bob has 9 cards. Bob loses 4.", "answer": "5", "chain": "9-4=5. The answer is 5."}
+                {"id": "t3", "prompt": "Ann has 4 pens. Ann buys 4 more.", "answer": "8", "chain": "4+4=8. The answer is 8."}
+                {"id": "t4", "prompt": "Bob has 7 cards. Bob loses 1.", "answer": "6", "chain": "7-1=6. The answer is 6."}
                 """);
         Path eval = Files.writeString(dir.resolve("eval.jsonl"), """
-                {"id": "e1", "prompt": "Ed has 3 pens. Ed buys 3 more.", "answer": "6"}
-                {"id": "e2", "prompt": "Flo has 8 cards. Flo loses 5.", "answer": "3"}
+                {"id": "e1", "prompt": "Ann has 3 pens. Ann buys 3 more.", "answer": "6"}
+                {"id": "e2", "prompt": "Bob has 8 cards. Bob loses 5.", "answer": "3"}
                 """);
         return List.of(train, eval);
     }
 
-    /** iterate's arguments for one iteration of a small run into {@code out}, followed by {@code extra}. */
+    /**
+     * iterate's arguments for one iteration of a small run into {@code out}, followed by {@code extra}. The gold chains
+     * join the winners, so the random model's all-wrong samples still make pairs to train on.
+     */
     static String[] iterate(Path model, List<Path> questions, Path out, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("iterate", "--model", model.toString(), "--questions",
                 questions.get(0).toString(), "--format", "generic", "--eval-questions", questions.get(1).toString(),
                 "--out", out.toString(), "--iterations", "1", "-n", "4", "-k", "2", "--temperatures", "1.5",
                 "--lr", "1e-3", "--batch", "2", "--micro-batch", "2", "--max-new-tokens", "8", "--maj-k", "3",
-                "--no-progress"));
+                "--gold-chain", "--no-progress"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
