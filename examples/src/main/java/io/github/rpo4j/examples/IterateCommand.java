@@ -45,6 +45,12 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     ChatTemplateOptions chat;
 
+    @Option(names = "--spark-master", paramLabel = "URL", description = {"Sample and evaluate as Apache Spark tasks "
+            + "on this master (local[N], spark://HOST:PORT, yarn, k8s://...); training stays in this process. Same "
+            + "results as without it. Needs Spark 3.5 (Scala 2.12) on the classpath, which the rpo4j jar does not "
+            + "bundle: run through spark-submit (docs/distributed.md)."})
+    String sparkMaster;
+
     @Override
     public Integer call() throws Exception {
         List<Question> train = questions.load();
@@ -54,10 +60,24 @@ final class IterateCommand implements Callable<Integer> {
         if (chatFormat != null) {
             builder.promptFormat(chatFormat);
         }
-        IterativeRpo loop;
+        builder.modelDirectory(modelDir).trainQuestions(train).evalQuestions(eval)
+                .verifier(Verifiers.byQuestionKind()).runDirectory(out);
+        RunResult result;
+        if (sparkMaster == null) {
+            result = build(builder).run();
+        } else {
+            SparkMasterSession.requireSpark(sparkMaster); // before any Spark class is loaded
+            try (SparkMasterSession spark = SparkMasterSession.start(sparkMaster)) {
+                result = build(builder.sampler(spark.sampler())).run();
+            }
+        }
+        printTable(result.metrics(), spec.commandLine().getOut());
+        return 0;
+    }
+
+    private IterativeRpo build(IterativeRpo.Builder builder) throws java.io.IOException {
         try {
-            loop = builder.modelDirectory(modelDir).trainQuestions(train)
-                    .evalQuestions(eval).verifier(Verifiers.byQuestionKind()).runDirectory(out).build();
+            return builder.build();
         } catch (IllegalArgumentException e) {
             // The builder names trainQuestions / evalQuestions; say which file that is.
             String message = e.getMessage()
@@ -65,9 +85,6 @@ final class IterateCommand implements Callable<Integer> {
                     .replaceFirst("^evalQuestions: ", "--eval-questions " + evalFile + ": ");
             throw new IllegalArgumentException(message, e);
         }
-        RunResult result = loop.run();
-        printTable(result.metrics(), spec.commandLine().getOut());
-        return 0;
     }
 
     /** One row per evaluated model, M0 first; a column that does not apply (maj@k when the vote is off) shows "-". */

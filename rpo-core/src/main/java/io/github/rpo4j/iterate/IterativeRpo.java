@@ -166,7 +166,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
              Progress bar = Progress.start("iter " + t + " sample", shared.trainQuestions().size(), shared.progressBar())) {
             bar.stepBy(finished.size());
             // Each chunk is written and flushed whole as its samples arrive, wherever the backend drew them.
-            shared.samplingBackend().generate(model, shared.tokenizer(), requests, (index, drawn) -> {
+            shared.sampler().generate(model, shared.tokenizer(), requests, (index, drawn) -> {
                 List<Question> chunk = chunks.get(index);
                 for (int i = 0; i < chunk.size(); i++) {
                     for (int j = 0; j < drawn.get(i).size(); j++) {
@@ -346,6 +346,12 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
         @Override
         protected Builder self() {
             return this;
+        }
+
+        /** Sampling (every {@link Method}) and evaluation both draw through the sampler. */
+        @Override
+        boolean drawsEverySampleThroughSampler() {
+            return true;
         }
 
         private Method method = Method.PREFERENCE;

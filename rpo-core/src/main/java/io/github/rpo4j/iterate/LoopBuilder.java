@@ -44,7 +44,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     boolean progressBar = true;
     int sampleChunkQuestions = 32;
     int evalChunkQuestions = 64;
-    SamplingBackend samplingBackend = SamplingBackend.local();
+    SamplingBackend sampler = SamplingBackend.local();
     List<IterationListener> listeners = new ArrayList<>();
     OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
     boolean acceptChangedSettings;
@@ -84,7 +84,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         int skipped = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
         LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
                 skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
-                overlongPrompts, sampleChunkQuestions, evalChunkQuestions, samplingBackend, progressBar, listeners,
+                overlongPrompts, sampleChunkQuestions, evalChunkQuestions, sampler, progressBar, listeners,
                 acceptChangedSettings);
         return new Frozen(settings, run);
     }
@@ -146,6 +146,10 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
         RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
         RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
+        RunBookkeeping.require(sampler == SamplingBackend.local() || drawsEverySampleThroughSampler(), "sampler",
+                "the local sampler for " + loopName() + ", got " + sampler.describe()
+                        + ": its multi-turn rollouts and self-correction evaluation sample in this JVM only, so another "
+                        + "sampler would draw only part of the run's samples (IterativeRpo samples everything through it)");
         Set<String> ids = new HashSet<>();
         for (Question q : trainQuestions) {
             RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
@@ -282,13 +286,29 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     }
 
     /**
-     * Where sampling and evaluation draw their samples (default {@link SamplingBackend#local()}, this JVM); rpo-spark's
-     * {@code SparkSampling.on(sparkContext)} draws them on a Spark cluster with the same results. Training stays in
-     * this JVM.
+     * The sampler: where sampling and evaluation draw their samples (default {@link SamplingBackend#local()}, this
+     * JVM); rpo-spark's {@code SparkSampling.on(sparkSession)} draws them on a Spark cluster with the same results.
+     * Training stays in this JVM. Only loops that draw every sample through it accept another than the local one
+     * ({@link IterativeRpo}; RISE and SCoRe refuse it at build()).
      */
-    public B samplingBackend(SamplingBackend backend) {
-        this.samplingBackend = java.util.Objects.requireNonNull(backend, "backend");
+    public B sampler(SamplingBackend backend) {
+        this.sampler = java.util.Objects.requireNonNull(backend, "sampler");
         return self();
+    }
+
+    /**
+     * Whether every sample this loop draws (collection and evaluation) goes through {@link #sampler}; a loop that
+     * samples some of its rollouts with its own {@code Sampler} says no, and then refuses any sampler but the local
+     * one rather than quietly drawing part of its samples in this JVM.
+     */
+    boolean drawsEverySampleThroughSampler() {
+        return false;
+    }
+
+    /** The loop this builder builds, for messages: the class a nested Builder belongs to. */
+    private String loopName() {
+        Class<?> loop = getClass().getEnclosingClass();
+        return (loop != null ? loop : getClass()).getSimpleName();
     }
 
     /**

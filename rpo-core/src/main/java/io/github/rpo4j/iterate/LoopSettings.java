@@ -36,7 +36,7 @@ import java.util.Objects;
  * @param overlongPrompts          what became of questions whose prompt leaves no room for a new token
  * @param sampleChunkQuestions     questions sampled (and written to disk) together
  * @param evalChunkQuestions       questions evaluated together
- * @param samplingBackend          where sampling and evaluation draw their samples
+ * @param sampler          where sampling and evaluation draw their samples
  * @param progressBar              whether training and sampling show progress
  * @param listeners                told of stages, training steps and evaluations
  * @param acceptChangedSettings    whether a resume may change the settings of the run's config.json
@@ -45,7 +45,7 @@ record LoopSettings(TransformerLM model, Tokenizer tokenizer, Path modelDirector
                     List<Question> evalQuestions, int skippedOverlongQuestions, Verifier verifier,
                     AnswerExtractor extractor, PromptFormat format, int maxNewTokens, TrainingSettings training,
                     int majorityK, double majorityTemperature, long seed, OverlongPolicy overlongPrompts,
-                    int sampleChunkQuestions, int evalChunkQuestions, SamplingBackend samplingBackend,
+                    int sampleChunkQuestions, int evalChunkQuestions, SamplingBackend sampler,
                     boolean progressBar, List<IterationListener> listeners, boolean acceptChangedSettings) {
 
     LoopSettings {
@@ -58,7 +58,7 @@ record LoopSettings(TransformerLM model, Tokenizer tokenizer, Path modelDirector
         Objects.requireNonNull(format, "promptFormat");
         Objects.requireNonNull(training, "training");
         Objects.requireNonNull(overlongPrompts, "overlongPrompts");
-        Objects.requireNonNull(samplingBackend, "samplingBackend");
+        Objects.requireNonNull(sampler, "sampler");
         listeners = List.copyOf(listeners);
     }
 
@@ -92,7 +92,7 @@ record LoopSettings(TransformerLM model, Tokenizer tokenizer, Path modelDirector
     /** Greedy and majority-vote accuracy of {@code m} on the evaluation questions, seeded per iteration. */
     Evaluation evaluateFirstTurn(TransformerLM m, int iteration) {
         return new Evaluator(verifier, extractor::extract, format, evalChunkQuestions)
-                .evaluate(samplingBackend, m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
+                .evaluate(sampler, m, tokenizer, evalQuestions, maxNewTokens, majorityK, majorityTemperature,
                         seed + 1000L * iteration);
     }
 

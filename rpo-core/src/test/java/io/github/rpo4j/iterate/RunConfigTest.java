@@ -99,7 +99,7 @@ class RunConfigTest {
                 // chunk sizes only move sampling seeds; the count of skipped questions follows from the recorded lists;
                 // the rest cannot change what a run computes.
                 List.of("tokenizer", "verifier", "skippedOverlongQuestions", "sampleChunkQuestions",
-                        "evalChunkQuestions", "samplingBackend", "progressBar", "listeners", "acceptChangedSettings"));
+                        "evalChunkQuestions", "sampler", "progressBar", "listeners", "acceptChangedSettings"));
         IterativeRpo.Settings rpo = new IterativeRpo.Settings(Method.REST_EM, 1, 2, 1, 3, List.of(0.8), List.of(), 0.1,
                 1, io.github.rpo4j.losses.NllNormalization.PER_SEQUENCE_MEAN, false, null, null, true);
         assertRecorded(rpo, rpo.toConfig(), Map.of("referenceIsStartingModel", "reference"), List.of());

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * tasks.
  *
  * <pre>{@code
- * JavaSparkContext spark = JavaSparkContext.fromSparkContext(SparkSession.active().sparkContext());
- * IterativeRpo.builder().samplingBackend(SparkSampling.on(spark)) ... .build().run();
+ * SparkSession spark = SparkSession.builder().appName("rpo4j").getOrCreate();
+ * IterativeRpo.builder().sampler(SparkSampling.on(spark)) ... .build().run();
  * }</pre>
  */
 public final class SparkSampling implements SamplingBackend {
@@ -69,6 +70,12 @@ public final class SparkSampling implements SamplingBackend {
      */
     public static SparkSampling on(JavaSparkContext spark) {
         return new SparkSampling(spark, Math.max(1, spark.defaultParallelism()), 1, null);
+    }
+
+    /** Sampling on the cluster of {@code session}'s Spark context, as {@link #on(JavaSparkContext)}. */
+    public static SparkSampling on(SparkSession session) {
+        Objects.requireNonNull(session, "session");
+        return on(JavaSparkContext.fromSparkContext(session.sparkContext()));
     }
 
     /** Tasks sent out together; their results come back, and are written, together. */

@@ -34,7 +34,7 @@ class SparkIterativeRpoTest {
     void aRunSamplingOnSparkWritesTheLocalRunsSamplesPairsAndMetrics() throws IOException {
         RunResult local = TinySetup.run(tmp.resolve("local")).build().run();
         RunResult spark = TinySetup.run(tmp.resolve("spark"))
-                .samplingBackend(SparkSampling.on(LocalSpark.context()).tasksPerWave(2)).build().run();
+                .sampler(SparkSampling.on(LocalSpark.session()).tasksPerWave(2)).build().run();
         assertEquals(3, spark.iterations().size());
 
         RunDirectory a = new RunDirectory(tmp.resolve("local"));
@@ -95,12 +95,12 @@ class SparkIterativeRpoTest {
         // The backend's first call evaluates M0; the second samples iteration 1: 3 chunks of 2 questions, and the driver
         // stops after the first wave's 2 chunks.
         assertThrows(DriverStopped.class,
-                () -> TinySetup.run(dir).samplingBackend(stoppingIn(spark, 2, 2)).build().run());
+                () -> TinySetup.run(dir).sampler(stoppingIn(spark, 2, 2)).build().run());
         RunDirectory b = new RunDirectory(dir);
         assertTrue(Files.exists(b.partialSamples(1)) && Files.notExists(b.samples(1)));
         assertEquals(2 * 2 * 4, Files.readAllLines(b.partialSamples(1)).size(), "two chunks' samples kept");
 
-        TinySetup.run(dir).samplingBackend(spark).build().run();
+        TinySetup.run(dir).sampler(spark).build().run();
         RunDirectory a = new RunDirectory(tmp.resolve("local"));
         for (int t = 1; t <= 2; t++) {
             assertSameBytes(a.samples(t), b.samples(t));
