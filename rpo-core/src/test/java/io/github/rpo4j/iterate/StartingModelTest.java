@@ -32,6 +32,20 @@ class StartingModelTest {
     }
 
     @Test
+    void everyOtherTwoAttemptExampleIsTheGoldChainTwiceAroundTheInstruction() {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        List<io.github.rpo4j.data.Question> qs = task.generate(3, 5);
+        List<io.github.rpo4j.train.SftExample> single = StartingModel.goldExamples(qs, PromptFormat.DEFAULT, true);
+        List<io.github.rpo4j.train.SftExample> two = StartingModel.twoAttemptGoldExamples(qs, PromptFormat.DEFAULT,
+                true, " Again. ");
+        assertEquals(single.get(0), two.get(0));
+        assertEquals(single.get(2), two.get(2));
+        assertEquals(single.get(1).prompt(), two.get(1).prompt());
+        String q = PromptFormat.DEFAULT.prompt(qs.get(1));
+        assertEquals(q.substring(1) + qs.get(1).goldChain() + " Again. " + qs.get(1).goldChain(), two.get(1).completion());
+    }
+
+    @Test
     void optimiserSettingsReachEveryCycleAndSurviveTheWithers() {
         StartingModel.Settings s = StartingModel.Settings.quickstart();
         // The shipped M0 was trained with the training defaults: betas 0.9 / 0.999, no weight decay.
