@@ -113,6 +113,11 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--from-scratch", description = "Train M0 by SFT instead of using the shipped one.")
     boolean fromScratch;
 
+    @Option(names = "--feedback", paramLabel = "TEXT", description = "The text after an attempt that asks for the "
+            + "next one: RISE's feedback and SCoRe's instruction (default: each method's own, Rise.DEFAULT_FEEDBACK "
+            + "and SCoRe.DEFAULT_INSTRUCTION).")
+    String feedback;
+
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
@@ -354,6 +359,9 @@ final class AblateCommand implements Callable<Integer> {
         if (majorityK != null) {
             args.addAll(List.of("--majority-k", majorityK.toString()));
         }
+        if (feedback != null) {
+            args.addAll(List.of("--feedback", feedback));
+        }
         if (acceptChangedSettings) {
             args.add("--accept-changed-settings");
         }
@@ -392,6 +400,7 @@ final class AblateCommand implements Callable<Integer> {
                         .verifier(task.verifier()).iterations(z.iterations()).turns(z.riseTurns())
                         // n candidates at each of T turns: at most T * n = chains per question.
                         .candidates(Math.max(1, z.chains() / z.riseTurns())).temperature(0.8)
+                        .feedback(feedback != null ? feedback : Rise.DEFAULT_FEEDBACK)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
                         .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
                         .acceptChangedSettings(acceptChangedSettings).build().run();
@@ -400,6 +409,7 @@ final class AblateCommand implements Callable<Integer> {
                 return SCoRe.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
                         .verifier(task.verifier()).stages(1, Math.max(0, z.iterations() - 1))
                         .samplesPerQuestion(Math.max(2, z.chains() / 2)).temperature(0.8)
+                        .instruction(feedback != null ? feedback : SCoRe.DEFAULT_INSTRUCTION)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
                         .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
                         .acceptChangedSettings(acceptChangedSettings).build().run();

@@ -95,6 +95,26 @@ class AblateCommandTest {
     }
 
     @Test
+    void feedbackReachesRisesFeedbackAndScoresInstructionInTheChildRuns() throws IOException {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
+        Path m0 = tmp.resolve("m0");
+        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path out = tmp.resolve("feedback");
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("ablate", "--quick", "--seeds", "1", "--model", m0.toString(), "--out", out.toString(),
+                "--no-progress", "--jobs", "1", "--methods", "RISE,SCORE", "--majority-k", "0", "--feedback", " Try again. ");
+        assertEquals(0, code, err.toString());
+        JsonNode rise = Rpo4jCli.JSON.readTree(out.resolve("seed-0").resolve("rise").resolve("config.json").toFile());
+        JsonNode score = Rpo4jCli.JSON.readTree(out.resolve("seed-0").resolve("score").resolve("config.json").toFile());
+        assertEquals(" Try again. ", rise.path("settings").path("feedback").asText(), rise.toString());
+        assertEquals(" Try again. ", score.path("settings").path("instruction").asText(), score.toString());
+    }
+
+    @Test
     void aSweepChoosesEachMethodsRateOnTheValidationProblemsByTheStatedRule() throws IOException {
         SyntheticArithmeticTask task = new SyntheticArithmeticTask();
         CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
