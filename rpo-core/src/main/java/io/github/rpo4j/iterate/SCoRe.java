@@ -212,7 +212,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
                 toTrainerRollouts(rollouts, stage), Math.max(8, shared.training().microBatchSize()));
         reference = null;
         books.stage(t, "train");
-        TrainingSettings ts = shared.trainingFor(t);
+        TrainingSettings ts = shared.trainingFor(t).withLearningRate(stage == 1 ? s.stageOneLearningRate()
+                : s.stageTwoLearningRate());
         TrainingReport report = new ReinforceTrainer(model, shared.tokenizer(), ts, losses(stage))
                 .withCheckpoints(run.trainingCheckpoint(t)).train(withRef, "iter " + t + " train (stage " + stage + ")");
         Map<String, Object> training = new LinkedHashMap<>();
@@ -282,6 +283,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         private double beta1 = 0.01;
         private double beta2 = 0.1;
         private double progressBonus = 10;
+        private Double stageOneLearningRate;
+        private Double stageTwoLearningRate;
 
         /** Appended after the first attempt (default {@link #DEFAULT_INSTRUCTION}); must be encodable. */
         public Builder instruction(String text) {
@@ -293,6 +296,16 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         public Builder stages(int stageOne, int stageTwo) {
             this.stageOneIterations = stageOne;
             this.stageTwoIterations = stageTwo;
+            return this;
+        }
+
+        /**
+         * Peak learning rate of stage I's and of stage II's iterations (default: both the training settings' rate).
+         * The paper tunes them separately: stage I only steers the second attempt, stage II trains both.
+         */
+        public Builder stageLearningRates(double stageOne, double stageTwo) {
+            this.stageOneLearningRate = stageOne;
+            this.stageTwoLearningRate = stageTwo;
             return this;
         }
 
@@ -339,7 +352,9 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         public SCoRe build() throws IOException {
             checkCommonSettings();
             Settings settings = new Settings(instruction, stageOneIterations, stageTwoIterations, samplesPerQuestion,
-                    temperature, beta1, beta2, progressBonus);
+                    temperature, beta1, beta2, progressBonus,
+                    stageOneLearningRate != null ? stageOneLearningRate : training.learningRate(),
+                    stageTwoLearningRate != null ? stageTwoLearningRate : training.learningRate());
             // Later attempts are appended to the first prompt as text, not as chat turns.
             RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
                     + "format: chat templates are not implemented for the multi-turn loops");
@@ -359,9 +374,12 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
      * @param beta1         KL weight on both attempts in stage II and on the second in stage I
      * @param beta2         KL weight on the first attempt in stage I
      * @param progressBonus weight of the progress bonus progressBonus * (r2 - r1) in stage II (the paper's alpha)
+     * @param stageOneLearningRate peak learning rate of stage I's iterations
+     * @param stageTwoLearningRate peak learning rate of stage II's iterations
      */
     record Settings(String instruction, int stageOneIterations, int stageTwoIterations, int samplesPerQuestion,
-                    double temperature, double beta1, double beta2, double progressBonus) {
+                    double temperature, double beta1, double beta2, double progressBonus,
+                    double stageOneLearningRate, double stageTwoLearningRate) {
 
         Settings {
             RunBookkeeping.require(stageOneIterations >= 0 && stageTwoIterations >= 0
@@ -378,6 +396,9 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
             RunBookkeeping.require(progressBonus >= 0 && Double.isFinite(progressBonus), "progressBonus",
                     ">= 0, got " + progressBonus);
             RunBookkeeping.require(instruction != null, "instruction", "required");
+            RunBookkeeping.require(stageOneLearningRate > 0 && Double.isFinite(stageOneLearningRate)
+                    && stageTwoLearningRate > 0 && Double.isFinite(stageTwoLearningRate), "stageLearningRates",
+                    "> 0 each, got " + stageOneLearningRate + " and " + stageTwoLearningRate);
         }
 
         /** SCoRe's settings in config.json, before the shared ones. */
@@ -392,6 +413,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
             c.put("beta1", beta1);
             c.put("beta2", beta2);
             c.put("progress_bonus", progressBonus);
+            c.put("stage_one_learning_rate", stageOneLearningRate);
+            c.put("stage_two_learning_rate", stageTwoLearningRate);
             return c;
         }
     }

@@ -106,7 +106,7 @@ class RunConfigTest {
         Rise.Settings rise = new Rise.Settings(null, "f", 2, 2, 1, 1.0, 0.4,
                 io.github.rpo4j.losses.NllWeighting.UNNORMALISED, false);
         assertRecorded(rise, rise.toConfig(), Map.of(), List.of());
-        SCoRe.Settings score = new SCoRe.Settings("i", 1, 1, 2, 1.0, 0.01, 0.1, 10);
+        SCoRe.Settings score = new SCoRe.Settings("i", 1, 1, 2, 1.0, 0.01, 0.1, 10, 1e-5, 2e-5);
         assertRecorded(score, score.toConfig(), Map.of(), List.of());
     }
 

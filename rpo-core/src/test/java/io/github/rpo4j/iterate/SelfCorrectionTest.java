@@ -257,9 +257,12 @@ class SelfCorrectionTest {
         RunResult r = SCoRe.builder().model(tinyModel(), tokenizer).trainQuestions(split.train())
                 .evalQuestions(split.test()).verifier(parity).stages(1, 1).samplesPerQuestion(2).maxNewTokens(12)
                 .majorityVote(0, 1.0).temperature(1.5).training(TrainingSettings.defaults(1e-3).withBatch(4, 4))
-                .progressBar(false).runDirectory(dir).build().run();
+                .stageLearningRates(1e-3, 2e-3).progressBar(false).runDirectory(dir).build().run();
         RunDirectory run = new RunDirectory(dir);
         assertEquals(3, r.iterations().size());
+        // Each stage trains at its own peak rate.
+        assertEquals(1e-3, ((Number) r.iterations().get(1).get("lr_peak")).doubleValue(), 1e-15);
+        assertEquals(2e-3, ((Number) r.iterations().get(2).get("lr_peak")).doubleValue(), 1e-15);
         for (int t = 1; t <= 2; t++) {
             List<SCoReRollout> rollouts = JsonlReader.readAll(run.samples(t), SCoReRollout.class);
             assertEquals(6 * 2, rollouts.size());
