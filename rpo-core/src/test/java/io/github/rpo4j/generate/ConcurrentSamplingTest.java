@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 class ConcurrentSamplingTest {
 
+    private static final int ROUNDS = 2; // each thread draws every request this many times
     private static final ModelConfig CONFIG = ModelConfig.gpt2(16, 48, 2, 32, 4); // GPT-2: every linear has a bias
 
     private static List<int[]> prompts(int request) {
@@ -51,6 +52,11 @@ class ConcurrentSamplingTest {
         Thread collector = new Thread(() -> {
             while (running.get()) {
                 System.gc();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
         collector.setDaemon(true);
@@ -65,7 +71,7 @@ class ConcurrentSamplingTest {
             int offset = t;
             threads.add(new Thread(() -> {
                 try {
-                    for (int i = 0; i < 3 * requests; i++) {
+                    for (int i = 0; i < ROUNDS * requests; i++) {
                         mine.add(draw(model, (i + offset) % requests)); // each thread in its own order
                     }
                 } catch (Throwable e) {
@@ -81,8 +87,8 @@ class ConcurrentSamplingTest {
         running.set(false);
         assertNull(failure.get());
         for (int t = 0; t < threads.size(); t++) {
-            assertEquals(3 * requests, drawn.get(t).size());
-            for (int i = 0; i < 3 * requests; i++) {
+            assertEquals(ROUNDS * requests, drawn.get(t).size());
+            for (int i = 0; i < ROUNDS * requests; i++) {
                 int r = (i + t) % requests;
                 assertSameSamples(alone.get(r), drawn.get(t).get(i), "thread " + t + ", call " + i + ", request " + r);
             }
