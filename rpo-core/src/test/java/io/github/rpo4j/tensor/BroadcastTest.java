@@ -1,5 +1,6 @@
 package io.github.rpo4j.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -27,21 +28,27 @@ class BroadcastTest {
 
                 INDArray y = x.dup('c');
                 assertSame(y, Broadcast.addiRowVector(y, row));
-                assertEquals(x.addRowVector(row), y, type + " add row, " + rows + " rows");
+                assertBitwiseEqual(x.addRowVector(row), y, type + " add row, " + rows + " rows");
 
                 y = x.dup('c');
                 Broadcast.muliRowVector(y, row);
-                assertEquals(x.mulRowVector(row), y, type + " mul row, " + rows + " rows");
+                assertBitwiseEqual(x.mulRowVector(row), y, type + " mul row, " + rows + " rows");
 
                 y = x.dup('c');
                 Broadcast.subiColumnVector(y, column);
-                assertEquals(x.subColumnVector(column), y, type + " sub column, " + rows + " rows");
+                assertBitwiseEqual(x.subColumnVector(column), y, type + " sub column, " + rows + " rows");
 
                 y = x.dup('c');
                 Broadcast.muliColumnVector(y, column);
-                assertEquals(x.mulColumnVector(column), y, type + " mul column, " + rows + " rows");
+                assertBitwiseEqual(x.mulColumnVector(column), y, type + " mul column, " + rows + " rows");
             }
         }
+    }
+
+    /** Same shape and the same values bit for bit (INDArray.equals allows a tolerance). */
+    private static void assertBitwiseEqual(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        assertArrayEquals(Ops.doubles(expected), Ops.doubles(actual), 0.0, what);
     }
 
     @Test
