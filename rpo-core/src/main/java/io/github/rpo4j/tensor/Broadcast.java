@@ -1,16 +1,71 @@
 package io.github.rpo4j.tensor;
 
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BroadcastOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Shape helpers for the backward passes of broadcasting ops and reductions. */
+/**
+ * Row- and column-vector broadcasts that keep their operands alive through the native call, and shape helpers
+ * for the backward passes of broadcasting ops and reductions.
+ */
 final class Broadcast {
 
     private Broadcast() {
     }
+
+    // ------------------------------------------------------------------ in-place broadcasts
+
+    /** target (R, C) += row (1, C) on every row, in place; returns target. */
+    static INDArray addiRowVector(INDArray target, INDArray row) {
+        return exec(new BroadcastAddOp(target, row, target, 1));
+    }
+
+    /** target (R, C) *= row (1, C) on every row, in place; returns target. */
+    static INDArray muliRowVector(INDArray target, INDArray row) {
+        return exec(new BroadcastMulOp(target, row, target, 1));
+    }
+
+    /** target (R, C) -= column (R, 1) on every column, in place; returns target. */
+    static INDArray subiColumnVector(INDArray target, INDArray column) {
+        return exec(new BroadcastSubOp(target, column, target, 0));
+    }
+
+    /** target (R, C) *= column (R, 1) on every column, in place; returns target. */
+    static INDArray muliColumnVector(INDArray target, INDArray column) {
+        return exec(new BroadcastMulOp(target, column, target, 0));
+    }
+
+    /**
+     * Runs a broadcast op and keeps the op, and with it its operands and its dimension array, reachable until
+     * the native call has returned.
+     *
+     * <p>ND4J 1.0.0-M2.1 frees an array's native buffer from a collector thread once the Java object that owns
+     * it is unreachable, and its executioner does not use the op after handing the native call the bare
+     * buffer pointers. So while {@code execBroadcast} runs, the op's dimension array (which nothing else
+     * holds), a temporary operand such as {@code bias.reshape(1, C)} (a view with a native buffer object of
+     * its own) and the op itself are garbage to the JIT-compiled caller, and a collection at that moment,
+     * which any other allocating thread can start, frees buffers the native code is still reading: the JVM
+     * died with SIGSEGV in {@code sd::TadDescriptor} (the dimensions) and in {@code sd::DataBuffer::special()}
+     * (the operand's buffer object). ND4J's own {@code addiRowVector} and its relatives run exactly such an
+     * op, which is why rpo4j calls these methods instead (docs/benchmarks.md, "Native crashes").
+     */
+    private static INDArray exec(BroadcastOp op) {
+        try {
+            Nd4j.getExecutioner().exec(op);
+            return op.z();
+        } finally {
+            Reference.reachabilityFence(op);
+        }
+    }
+
+    // ------------------------------------------------------------------ shapes of gradients
 
     /**
      * Sums a gradient of the broadcast output's shape down to an input's shape: over the leading

@@ -47,7 +47,7 @@ public final class Ops {
     public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean transposeW) {
         INDArray y = Tensor.mm(x.value(), w.value(), false, transposeW); // (N, out), fresh
         if (b != null) {
-            y.addiRowVector(b.value().reshape(1, y.size(1)));
+            Broadcast.addiRowVector(y, b.value().reshape(1, y.size(1)));
         }
         Tensor[] inputs = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
         return Tensor.fromOp(y, g -> {
@@ -157,16 +157,16 @@ public final class Ops {
             }, inputs);
         }
         INDArray mean = x2.mean(true, 1); // (R, 1)
-        INDArray xhat = x2.subColumnVector(mean); // (R, C), centred; the one fresh array besides y
+        INDArray xhat = Broadcast.subiColumnVector(x2.dup('c'), mean); // (R, C), centred; the one fresh array besides y
         // Biased variance as |x - mean|^2 / C from a norm reduction: ND4J's variance op (summary
         // statistics) took 4 % of an S training step on its own.
         INDArray norm = xhat.norm2(1); // (R)
         INDArray rstd = Transforms.pow(norm.muli(norm).divi(width).addi(eps), -0.5, false).reshape(-1, 1); // (R, 1)
-        xhat.muliColumnVector(rstd);
+        Broadcast.muliColumnVector(xhat, rstd);
         INDArray gammaRow = gamma.value().reshape(1, width);
-        INDArray y = xhat.mulRowVector(gammaRow);
+        INDArray y = Broadcast.muliRowVector(xhat.dup('c'), gammaRow);
         if (beta != null) {
-            y.addiRowVector(beta.value().reshape(1, width));
+            Broadcast.addiRowVector(y, beta.value().reshape(1, width));
         }
         return Tensor.fromOp(y.reshape('c', shape), g -> {
             INDArray g2 = g.reshape('c', -1, width); // (R, C), this node's own gradient
@@ -179,10 +179,11 @@ public final class Ops {
             }
             if (x.requiresGrad()) {
                 // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * gamma
-                INDArray m2 = t.muliRowVector(gammaRow).mean(true, 1); // (R, 1)
-                INDArray dx = g2.muliRowVector(gammaRow); // dxhat, in place over g
+                INDArray m2 = Broadcast.muliRowVector(t, gammaRow).mean(true, 1); // (R, 1)
+                INDArray dx = Broadcast.muliRowVector(g2, gammaRow); // dxhat, in place over g
                 INDArray m1 = dx.mean(true, 1);
-                dx.subiColumnVector(m1).subi(t.assign(xhat).muliColumnVector(m2)).muliColumnVector(rstd);
+                Broadcast.subiColumnVector(dx, m1).subi(Broadcast.muliColumnVector(t.assign(xhat), m2));
+                Broadcast.muliColumnVector(dx, rstd);
                 x.accumulateOwned(dx.reshape('c', shape));
             }
         }, inputs);
@@ -450,7 +451,7 @@ public final class Ops {
         scores.muli(scale);
         // In-place broadcast adds over rows of (BH, Tq*Tk): no (BH, Tq, Tk) temporary for the masks.
         INDArray flat = scores.reshape('c', bh, tq * tk);
-        flat.addiRowVector(causalMask(tq, tk, queryOffset, window, scores.dataType()).reshape(1, tq * tk));
+        Broadcast.addiRowVector(flat, causalMask(tq, tk, queryOffset, window, scores.dataType()).reshape(1, tq * tk));
         if (keyPadding != null) {
             INDArray bias = keyPadding.castTo(scores.dataType()).rsub(1.0).muli(MASKED); // (BH, Tk)
             scores.reshape('c', bh * tq, tk).addi(tq == 1 ? bias : repeatRows(bias, tq));
@@ -482,7 +483,7 @@ public final class Ops {
                 FusedKernels.softmaxBackwardInPlace(ds, p, g, out, scale);
             } else {
                 INDArray dot = g.mul(out).sum(true, 2); // (BH, Tq, 1)
-                ds.reshape('c', bh * tq, tk).subiColumnVector(dot.reshape('c', bh * tq, 1));
+                Broadcast.subiColumnVector(ds.reshape('c', bh * tq, tk), dot.reshape('c', bh * tq, 1));
                 ds.muli(p).muli(scale);
             }
             if (wantQ) {
