@@ -46,16 +46,7 @@ class LanguageModelTest {
         try (Tape.Scope ignored = Tape.noGrad()) {
             logits = lm.model().forward(sequence, 1, sequence.length).value(); // (T, V)
         }
-        double[] row = logits.getRow(position - 1).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : row) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (double v : row) {
-            sum += Math.exp(v - max);
-        }
-        return row[sequence[position]] - max - Math.log(sum);
+        return io.github.rpo4j.model.LogProbRows.of(logits)[position - 1][sequence[position]];
     }
 
     @Test

@@ -5,9 +5,11 @@ import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.data.JsonlWriter;
 import io.github.rpo4j.iterate.Evaluation;
 import io.github.rpo4j.iterate.Evaluator;
+import io.github.rpo4j.iterate.PromptFormat;
 import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.train.SftExample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +84,7 @@ final class StartingModelCommand implements Callable<Integer> {
 
     @Option(names = "--two-attempt-examples", description = "Write every other gold example as two attempts: the "
             + "chain, SCoRe's instruction, and the same chain again, so that the model learns the format and the "
-            + "positions of a second attempt (for RISE and SCoRe; needs --context 412 or more). No wrong attempt "
+            + "positions of a second attempt (for RISE and SCoRe; the model's context must hold the longest such example, which is checked). No wrong attempt "
             + "is ever shown.")
     boolean twoAttemptExamples;
 
@@ -102,12 +104,6 @@ final class StartingModelCommand implements Callable<Integer> {
         Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
         Flags.require(goldChains >= 1 && goldChains <= StartingModel.QUICKSTART_VALIDATION_FROM, "--gold-chains",
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION_FROM + "]", goldChains);
-        if (twoAttemptExamples) {
-            int needed = 2 * new SyntheticArithmeticTask().maxCompletionLength() + SCoRe.DEFAULT_INSTRUCTION.length() + 160;
-            int actual = context != null ? context : StartingModel.Settings.quickstart().context();
-            Flags.require(model != null || actual >= needed, "--two-attempt-examples",
-                    "used with a --context of at least " + needed + " (question, two chains and the instruction)", actual);
-        }
         if (context != null) {
             Flags.require(model == null, "--context", "only for a model trained from scratch (without --model)", context);
             Flags.require(context >= 2, "--context", ">= 2", context);
@@ -125,7 +121,6 @@ final class StartingModelCommand implements Callable<Integer> {
         List<Question> validation = EvalSplit.questions(evalSplit, split).subList(0, validationSize);
         Evaluator evaluator = Evaluator.numeric(task.verifier());
         int maxNewTokens = task.maxCompletionLength() + 8;
-        Files.createDirectories(out);
         StartingModel.Made made = StartingModel.initialize(task, settings);
         if (model != null) {
             ModelDirectory.Loaded loaded = ModelDirectory.load(model);
@@ -134,6 +129,19 @@ final class StartingModelCommand implements Callable<Integer> {
             }
             made = new StartingModel.Made(loaded.model(), chars);
         }
+        if (twoAttemptExamples) {
+            // The longest two-attempt example, in tokens, must fit the model's context (before anything is written).
+            int needed = 0;
+            for (SftExample e : StartingModel.twoAttemptGoldExamples(split.train().subList(0, goldChains),
+                    PromptFormat.DEFAULT, settings.lossOnPrompt(), SCoRe.DEFAULT_INSTRUCTION)) {
+                needed = Math.max(needed, made.tokenizer().encode(e.prompt() + e.completion()).length);
+            }
+            int actual = made.model().config().contextLength();
+            Flags.require(actual >= needed, "--two-attempt-examples", "used with a model whose context holds its "
+                    + "longest example (" + needed + " tokens: question, two chains and the instruction; --context)",
+                    actual);
+        }
+        Files.createDirectories(out);
         StartingModel.Made trained = made;
         List<Map<String, Object>> curve = new ArrayList<>();
         int[] stepsBefore = {0};

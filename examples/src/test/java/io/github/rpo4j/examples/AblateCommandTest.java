@@ -27,6 +27,16 @@ class AblateCommandTest {
     @TempDir
     Path tmp;
 
+    /** A random one-layer model over the synthetic task's alphabet, saved as a starting model directory. */
+    private Path tinyStartingModel() throws IOException {
+        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
+        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
+        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
+        Path m0 = tmp.resolve("m0");
+        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        return m0;
+    }
+
     @Test
     void mcnemarAndTIntervalsMatchHandComputedValues() {
         assertEquals(2 * Math.pow(0.5, 6), AblationStatistics.mcnemarExactP(0, 6), 1e-12);
@@ -42,11 +52,7 @@ class AblateCommandTest {
 
     @Test
     void quickAblationWritesTheTableTheJsonAndThePlots() throws IOException {
-        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
-        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
-        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
-        Path m0 = tmp.resolve("m0");
-        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path m0 = tinyStartingModel();
         Path out = tmp.resolve("ablate");
 
         StringWriter err = new StringWriter();
@@ -96,11 +102,7 @@ class AblateCommandTest {
 
     @Test
     void feedbackReachesRisesFeedbackAndScoresInstructionInTheChildRuns() throws IOException {
-        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
-        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
-        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
-        Path m0 = tmp.resolve("m0");
-        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path m0 = tinyStartingModel();
         Path out = tmp.resolve("feedback");
         StringWriter err = new StringWriter();
         var cli = Rpo4jCli.commandLine();
@@ -116,11 +118,7 @@ class AblateCommandTest {
 
     @Test
     void aSweepChoosesEachMethodsRateOnTheValidationProblemsByTheStatedRule() throws IOException {
-        SyntheticArithmeticTask task = new SyntheticArithmeticTask();
-        CharTokenizer tokenizer = CharTokenizer.ofAlphabet(task.alphabet());
-        ModelConfig c = ModelConfig.gpt2(tokenizer.vocabSize(), 224, 1, 16, 2).withEosTokenId(CharTokenizer.END_OF_TEXT_ID);
-        Path m0 = tmp.resolve("m0");
-        ModelDirectory.save(m0, TransformerLM.initialize(c, 5, DataType.FLOAT), tokenizer);
+        Path m0 = tinyStartingModel();
         Path out = tmp.resolve("sweep");
         StringWriter err = new StringWriter();
         var cli = Rpo4jCli.commandLine();

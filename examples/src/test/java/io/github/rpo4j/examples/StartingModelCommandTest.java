@@ -63,6 +63,11 @@ class StartingModelCommandTest {
                 "--context", "512");
         assertTrue(refused != 0 && err.toString().contains("--context"), err.toString());
         assertTrue(Files.notExists(out));
+        // Two-attempt examples do not fit the shipped context of 224 tokens: refused before anything is written.
+        int tooShort = cli.execute("starting-model", "--out", out.toString(), "--two-attempt-examples");
+        assertTrue(tooShort != 0 && err.toString().contains("--two-attempt-examples must be used with a model whose "
+                + "context holds its longest example"), err.toString());
+        assertTrue(Files.notExists(out));
         // One step from scratch with a 400-token context, evaluated on 2 validation problems.
         int code = cli.execute("starting-model", "--out", out.toString(), "--context", "400", "--cycle", "1:1e-3:0:1",
                 "--eval-every", "1", "--validation", "2");

@@ -6,13 +6,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Log-probabilities of a model's logits as plain arrays, and their largest difference: for reference tests. */
-final class LogProbRows {
+public final class LogProbRows {
 
     private LogProbRows() {
     }
 
     /** Row-wise log-softmax of logits (N, V), in double. */
-    static double[][] of(INDArray logits) {
+    public static double[][] of(INDArray logits) {
         INDArray d = logits.castTo(DataType.DOUBLE);
         double[][] out = new double[(int) d.size(0)][];
         for (int t = 0; t < out.length; t++) {
