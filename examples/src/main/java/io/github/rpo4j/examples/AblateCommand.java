@@ -76,6 +76,10 @@ final class AblateCommand implements Callable<Integer> {
             + "the quickstart's " + QuickstartRecipe.POOL + ").")
     Integer poolSize;
 
+    @Option(names = "--pool-from", paramLabel = "F", description = "First training-side problem of the pool; keep "
+            + "the pool apart from M0's gold chains (default: " + StartingModel.QUICKSTART_POOL_FROM + ").")
+    Integer poolFrom;
+
     @Option(names = "--test", paramLabel = "N", description = "Test problems evaluated (default: "
             + StartingModel.QUICKSTART_TEST + ").")
     Integer testSize;
@@ -195,7 +199,10 @@ final class AblateCommand implements Callable<Integer> {
         Sizes sizes = (quick ? Sizes.quick() : Sizes.full(task)).with(poolSize, testSize,
                 sweeping ? Integer.valueOf(1) : iterations, sweeping ? Integer.valueOf(0) : majorityK);
         Flags.require(sizes.majorityK() >= 0, "--majority-k", ">= 0", sizes.majorityK());
-        int poolAvailable = StartingModel.QUICKSTART_VALIDATION_FROM - StartingModel.QUICKSTART_POOL_FROM;
+        int firstPoolProblem = poolFrom != null ? poolFrom : StartingModel.QUICKSTART_POOL_FROM;
+        Flags.require(firstPoolProblem >= 0 && firstPoolProblem < StartingModel.QUICKSTART_VALIDATION_FROM,
+                "--pool-from", "in [0, " + (StartingModel.QUICKSTART_VALIDATION_FROM - 1) + "]", firstPoolProblem);
+        int poolAvailable = StartingModel.QUICKSTART_VALIDATION_FROM - firstPoolProblem;
         Flags.require(sizes.pool() >= 1 && sizes.pool() <= poolAvailable, "--pool", "in [1, " + poolAvailable + "]",
                 sizes.pool());
         Flags.require(sizes.test() >= 1 && sizes.test() <= split.test().size(), "--test",
@@ -207,8 +214,7 @@ final class AblateCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);
-        List<Question> pool = split.train().subList(StartingModel.QUICKSTART_POOL_FROM,
-                StartingModel.QUICKSTART_POOL_FROM + sizes.pool());
+        List<Question> pool = split.train().subList(firstPoolProblem, firstPoolProblem + sizes.pool());
         List<Question> evaluated = EvalSplit.questions(sweeping ? EvalSplit.VALIDATION : evalSplit, split);
         evaluated = evaluated.subList(0, Math.min(sizes.test(), evaluated.size()));
 
@@ -347,6 +353,9 @@ final class AblateCommand implements Callable<Integer> {
         }
         if (poolSize != null) {
             args.addAll(List.of("--pool", poolSize.toString()));
+        }
+        if (poolFrom != null) {
+            args.addAll(List.of("--pool-from", poolFrom.toString()));
         }
         if (testSize != null) {
             args.addAll(List.of("--test", testSize.toString()));

@@ -127,6 +127,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + "(default: the recipe's).")
     Integer warmup;
 
+    @Option(names = "--majority-k", paramLabel = "K", description = "Samples per evaluated question for the "
+            + "majority vote; 0 skips it (default: " + QuickstartRecipe.MAJORITY_K + ").")
+    Integer majorityK;
+
     @Option(names = "--min-lr-ratio", paramLabel = "R", description = "Each iteration's cosine schedule ends at R x "
             + "its learning rate; 1 keeps the rate constant (default: the recipe's).")
     Double minLrRatio;
@@ -180,6 +184,9 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         loop.acceptChangedSettings(acceptChangedSettings);
         loop.referenceStartingModel(referenceM0);
+        if (majorityK != null) {
+            loop.majorityVote(majorityK, 0.8);
+        }
         if (iterations != null) {
             loop.iterations(iterations);
         }
@@ -238,6 +245,7 @@ final class QuickstartCommand implements Callable<Integer> {
         Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",
                 pool);
         Flags.require(samples == null || samples >= 1, "--samples", ">= 1", samples);
+        Flags.require(majorityK == null || majorityK >= 0, "--majority-k", ">= 0", majorityK);
         Flags.require(iterations == null || iterations >= 1, "--iterations", ">= 1", iterations);
         Flags.require(pairs == null || pairs >= 1, "--pairs", ">= 1", pairs);
         Flags.require(warmup == null || warmup >= 0, "--warmup", ">= 0", warmup);
