@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import io.github.rpo4j.iterate.RunResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -166,11 +168,37 @@ class AblateCommandTest {
     }
 
     @Test
+    void poolFromMovesTheChildRunsPool() throws IOException {
+        Path m0 = tinyStartingModel();
+        Path out = tmp.resolve("pool-from");
+        StringWriter err = new StringWriter();
+        var cli = Rpo4jCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        // Two jobs: the flag must reach the child processes, not only this one.
+        int code = cli.execute("ablate", "--quick", "--seeds", "2", "--model", m0.toString(), "--out", out.toString(),
+                "--no-progress", "--jobs", "2", "--methods", "RPO", "--majority-k", "0", "--pool-from", "100");
+        assertEquals(0, code, err.toString());
+        for (String seed : List.of("seed-0", "seed-1")) {
+            Set<String> sampled = new TreeSet<>();
+            for (String line : Files.readAllLines(out.resolve(seed).resolve("rpo").resolve("iter-1")
+                    .resolve("samples.jsonl"))) {
+                sampled.add(Rpo4jCli.JSON.readTree(line).path("questionId").asText());
+            }
+            assertEquals(Set.of("arith-7-train-100", "arith-7-train-101", "arith-7-train-102", "arith-7-train-103"),
+                    sampled, seed);
+        }
+        // The pool ends before the validation problems: 4,998 leaves room for two.
+        assertTrue(cli.execute("ablate", "--quick", "--out", tmp.resolve("late").toString(), "--pool-from", "4998") != 0);
+        assertTrue(err.toString().contains("--pool must be in [1, 2]"), err.toString());
+    }
+
+    @Test
     void sizesOutOfRangeAreNamedBeforeAnythingIsWritten() {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--test", "501"},
                 {"--iterations", "0"}, {"--lr", "0"}, {"--lr", "XYZ=1e-4"}, {"--methods", "RPO,BOGUS"},
-                {"--jobs", "0"}, {"--eval-split", "train"}, {"--sweep", "0"}}) {
+                {"--jobs", "0"}, {"--eval-split", "train"}, {"--sweep", "0"}, {"--pool-from", "-1"},
+                {"--pool-from", "5000"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));
