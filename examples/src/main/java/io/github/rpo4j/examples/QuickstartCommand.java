@@ -127,6 +127,10 @@ final class QuickstartCommand implements Callable<Integer> {
             + "(default: the recipe's).")
     Integer warmup;
 
+    @Option(names = "--epochs", paramLabel = "E", description = "Passes over each iteration's pairs or examples "
+            + "(default: 1).")
+    Integer epochs;
+
     @Option(names = "--majority-k", paramLabel = "K", description = "Samples per evaluated question for the "
             + "majority vote; 0 skips it (default: " + QuickstartRecipe.MAJORITY_K + ").")
     Integer majorityK;
@@ -169,10 +173,11 @@ final class QuickstartCommand implements Callable<Integer> {
         if (samples != null) {
             loop.samplesPerQuestion(samples);
         }
-        if (warmup != null || minLrRatio != null || lr != null) {
+        if (warmup != null || minLrRatio != null || lr != null || epochs != null) {
             TrainingSettings recipe = QuickstartRecipe.training();
             TrainingSettings training = recipe.withSchedule(warmup != null ? warmup : recipe.warmupSteps(),
-                    minLrRatio != null ? minLrRatio : recipe.minLrRatio());
+                    minLrRatio != null ? minLrRatio : recipe.minLrRatio())
+                    .withEpochs(epochs != null ? epochs : recipe.epochs());
             // The builder refuses a training rate that contradicts the first of learningRates(...).
             loop.training(lr != null ? training.withLearningRate(lr[0]) : training);
         }
@@ -245,6 +250,7 @@ final class QuickstartCommand implements Callable<Integer> {
         Flags.require(pool == null || (pool >= 1 && pool <= poolAvailable), "--pool", "in [1, " + poolAvailable + "]",
                 pool);
         Flags.require(samples == null || samples >= 1, "--samples", ">= 1", samples);
+        Flags.require(epochs == null || epochs >= 1, "--epochs", ">= 1", epochs);
         Flags.require(majorityK == null || majorityK >= 0, "--majority-k", ">= 0", majorityK);
         Flags.require(iterations == null || iterations >= 1, "--iterations", ">= 1", iterations);
         Flags.require(pairs == null || pairs >= 1, "--pairs", ">= 1", pairs);
