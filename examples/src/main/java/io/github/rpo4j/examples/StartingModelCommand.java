@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * chains stops improving.
  */
 @Command(name = "starting-model", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains the quickstart's M0 by SFT on its 4,000 gold chains (StartingModel.Settings.quickstart(), "
+        description = {"Trains the quickstart's M0 by SFT on its 1,000 gold chains (StartingModel.Settings.quickstart(), "
                 + "or the cycles given, from scratch or from --model), evaluating greedy accuracy on the 500 "
                 + "validation problems every --eval-every steps.",
                 "Writes DIR/curve.jsonl (one line per evaluation), DIR/cycle-I (the model after each cycle) and "
@@ -63,18 +63,18 @@ final class StartingModelCommand implements Callable<Integer> {
             + "model over the task's alphabet) instead of a freshly initialised one.")
     Path model;
 
-    @Option(names = "--gold-chains", paramLabel = "N", defaultValue = "4000", description = "SFT on the gold chains "
-            + "of the first N training-side problems (default: ${DEFAULT-VALUE}, the shipped M0's; a loop's pool must "
-            + "then start at N or later, `quickstart --pool-from`).")
-    int goldChains;
+    @Option(names = "--gold-chains", paramLabel = "N", description = "SFT on the gold chains of the first N "
+            + "training-side problems (default: the shipped M0's 1000; a loop's pool must then start at N or later, "
+            + "`quickstart --pool-from`).")
+    Integer goldChains;
 
-    @Option(names = "--adam-beta2", paramLabel = "B2", defaultValue = "0.999", description = "AdamW's "
-            + "second-moment decay in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
-    double adamBeta2;
+    @Option(names = "--adam-beta2", paramLabel = "B2", description = "AdamW's second-moment decay in every cycle "
+            + "(default: the shipped M0's 0.95).")
+    Double adamBeta2;
 
-    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0", description = "AdamW's decoupled weight "
-            + "decay on matrices in every cycle (default: ${DEFAULT-VALUE}, the shipped M0's).")
-    double weightDecay;
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "AdamW's decoupled weight decay on matrices in "
+            + "every cycle (default: the shipped M0's 0).")
+    Double weightDecay;
 
     @Option(names = "--context", paramLabel = "T", description = "Context length of a model trained from scratch "
             + "(default: the shipped M0's 224). RISE and SCoRe need room for a question, an attempt, the feedback "
@@ -100,6 +100,10 @@ final class StartingModelCommand implements Callable<Integer> {
                 "in [1, " + StartingModel.QUICKSTART_VALIDATION + "]", validationSize);
         EvalSplit.check(evalSplit);
         Flags.require(evalEvery >= 1, "--eval-every", ">= 1", evalEvery);
+        StartingModel.Settings defaults = StartingModel.Settings.quickstart();
+        double adamBeta2 = this.adamBeta2 != null ? this.adamBeta2 : defaults.adamW().beta2();
+        double weightDecay = this.weightDecay != null ? this.weightDecay : defaults.adamW().weightDecay();
+        int goldChains = this.goldChains != null ? this.goldChains : defaults.goldChains();
         Flags.require(adamBeta2 >= 0 && adamBeta2 < 1, "--adam-beta2", "in [0, 1)", adamBeta2);
         Flags.require(weightDecay >= 0, "--weight-decay", ">= 0", weightDecay);
         Flags.require(goldChains >= 1 && goldChains <= StartingModel.QUICKSTART_VALIDATION_FROM, "--gold-chains",
@@ -108,7 +112,6 @@ final class StartingModelCommand implements Callable<Integer> {
             Flags.require(model == null, "--context", "only for a model trained from scratch (without --model)", context);
             Flags.require(context >= 2, "--context", ">= 2", context);
         }
-        StartingModel.Settings defaults = StartingModel.Settings.quickstart();
         if (context != null) {
             defaults = defaults.withContext(context);
         }

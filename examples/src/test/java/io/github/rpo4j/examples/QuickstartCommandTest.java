@@ -27,7 +27,7 @@ class QuickstartCommandTest {
         Path out = tmp.resolve("bad");
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--samples", "0"},
                 {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--nll-weight", "-1"},
-                {"--beta", "0"}, {"--pool", "1001"}, {"--eval-split", "train"}, {"--temperature", "-1"}, {"--iterations", "0"},
+                {"--beta", "0"}, {"--pool", "4001"}, {"--eval-split", "train"}, {"--temperature", "-1"}, {"--iterations", "0"},
                 {"--majority-k", "-1"}, {"--epochs", "0"}, {"--pool-from", "-1"}, {"--pool-from", "5000"}, {"--start-range", "5"}, {"--start-range", "50:10"},
                 {"--start-range", "a:b"}}) {
             StringWriter err = new StringWriter();

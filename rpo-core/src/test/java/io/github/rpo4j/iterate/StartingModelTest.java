@@ -48,9 +48,13 @@ class StartingModelTest {
     @Test
     void optimiserSettingsReachEveryCycleAndSurviveTheWithers() {
         StartingModel.Settings s = StartingModel.Settings.quickstart();
-        // The shipped M0 was trained with the training defaults: betas 0.9 / 0.999, no weight decay.
-        assertEquals(0.999, s.training(1).adamW().beta2(), 0);
-        assertEquals(0, s.training(1).adamW().weightDecay(), 0);
+        // The shipped M0: betas 0.9 / 0.95, no weight decay; the earlier one kept the training defaults' 0.999.
+        assertEquals(0.95, s.training(0).adamW().beta2(), 0);
+        assertEquals(0, s.training(0).adamW().weightDecay(), 0);
+        assertEquals(0.999, StartingModel.Settings.fourThousandGoldChains().training(1).adamW().beta2(), 0);
+        assertEquals(4000, StartingModel.Settings.fourThousandGoldChains().goldChains());
+        // The loops' pool starts after M0's gold chains.
+        assertEquals(s.goldChains(), StartingModel.QUICKSTART_POOL_FROM);
         AdamW.Settings nanoGpt = s.adamW().withBeta2(0.95).withWeightDecay(0.1);
         StartingModel.Settings changed = s.withAdamW(nanoGpt).withSeedAndCycles(9,
                 List.of(new StartingModel.Cycle(16, 2e-3, 50, 0)));
