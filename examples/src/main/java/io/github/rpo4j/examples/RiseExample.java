@@ -16,7 +16,7 @@ import java.util.Map;
  * task); the quickstart's M0 (224) is refused, so train one with a longer context first:
  *
  * <pre>
- * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512 --cycle 16:2e-3:50 --adam-beta2 0.95
+ * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512
  * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.RiseExample runs/m0-512/model runs/rise
  * </pre>
  */

@@ -16,7 +16,7 @@ import java.util.Map;
  * instruction and the second attempt (383 tokens on this task); the quickstart's M0 (224) is refused:
  *
  * <pre>
- * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512 --cycle 16:2e-3:50 --adam-beta2 0.95
+ * java -jar examples/target/rpo4j.jar starting-model --out runs/m0-512 --context 512
  * java -cp examples/target/rpo4j.jar io.github.rpo4j.examples.SCoReExample runs/m0-512/model runs/score
  * </pre>
  */
