@@ -8,17 +8,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.testing.KillableChild;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -115,18 +114,12 @@ class CrashResumeTest {
     @Test
     void aSecondProcessIsRefusedWhileARunHoldsTheDirectoryAndAKillLeavesNoStaleLock() throws Exception {
         Path dir = tmp.resolve("locked");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                CrashableRun.class.getName(), dir.toString());
-        pb.environment().put(CrashableRun.STOP_AT, "1 sampling");
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process child = pb.start();
+        Process child = KillableChild.start(CrashableRun.class, Map.of(CrashableRun.STOP_AT, "1 sampling"), null,
+                dir.toString());
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
-            while ((line = out.readLine()) != null && !line.startsWith("STOPPED ")) {
+            while ((line = out.readLine()) != null && !line.startsWith(KillableChild.STOP_LINE)) {
                 // the child now holds the lock and waits at its stop point
             }
             assertTrue(line != null, "the child ended before its stop point");
@@ -212,50 +205,17 @@ class CrashResumeTest {
     }
 
     private Attempt attempt(Path dir, String method, String stopAt) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-                "-Dorg.bytedeco.javacpp.maxbytes=1G", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), CrashableRun.class.getName(), dir.toString(), method);
-        pb.environment().put(CrashableRun.STOP_AT, stopAt);
-        pb.environment().put("OMP_NUM_THREADS", "1");
         Path log = tmp.resolve("child-" + System.nanoTime() + ".log");
-        pb.redirectError(log.toFile());
-        Process child = pb.start();
-        List<String> lines = new ArrayList<>();
-        boolean killed = false;
-        Thread watchdog = new Thread(() -> {
-            try {
-                if (!child.waitFor(ATTEMPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    child.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                child.destroyForcibly();
-            }
-        });
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                lines.add(line);
-                if (line.startsWith("STOPPED ")) {
-                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks, no flushing
-                    killed = true;
-                    break;
-                }
-            }
+        KillableChild.Outcome o = KillableChild.runUntilStopped(KillableChild.start(CrashableRun.class,
+                Map.of(CrashableRun.STOP_AT, stopAt), log, dir.toString(), method), ATTEMPT_TIMEOUT_SECONDS);
+        if (!stopAt.isEmpty() && !o.killed()) {
+            fail("attempt stopping at \"" + stopAt + "\" ended (exit " + o.exitCode() + ") without reaching it; output "
+                    + o.lines() + "; stderr:\n" + Files.readString(log));
         }
-        int exit = child.waitFor();
-        watchdog.interrupt();
-        if (!stopAt.isEmpty() && !killed) {
-            fail("attempt stopping at \"" + stopAt + "\" ended (exit " + exit + ") without reaching it; output "
-                    + lines + "; stderr:\n" + Files.readString(log));
+        if (stopAt.isEmpty() && o.exitCode() != 0) {
+            fail("the final attempt exited with " + o.exitCode() + "; stderr:\n" + Files.readString(log));
         }
-        if (stopAt.isEmpty() && exit != 0) {
-            fail("the final attempt exited with " + exit + "; stderr:\n" + Files.readString(log));
-        }
-        return new Attempt(lines, killed, exit);
+        return new Attempt(o.lines(), o.killed(), o.exitCode());
     }
 
     private static long nonBlankLines(Path file) throws IOException {

@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.github.rpo4j.io.SafeTensors;
 import io.github.rpo4j.losses.NllNormalization;
 import io.github.rpo4j.model.TransformerLM;
+import io.github.rpo4j.testing.KillableChild;
 import io.github.rpo4j.text.CharTokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,40 +104,16 @@ class StageCheckpointTest {
 
     private Attempt attempt(Path dir, int stopAfter) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-                "-Dorg.bytedeco.javacpp.maxbytes=1G", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), CrashableTraining.class.getName(), dir.toString(),
-                Integer.toString(stopAfter));
-        pb.environment().put("OMP_NUM_THREADS", "1");
         Path log = tmp.resolve("child-" + System.nanoTime() + ".log");
-        pb.redirectError(log.toFile());
-        Process child = pb.start();
-        List<String> lines = new ArrayList<>();
-        boolean killed = false;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                lines.add(line);
-                if (line.startsWith("STOPPED ")) {
-                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
-                    killed = true;
-                    break;
-                }
-            }
-        }
-        if (!child.waitFor(ATTEMPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            fail("the child did not end; output " + lines);
-        }
-        if (stopAfter > 0 && !killed) {
-            fail("the child ended without reaching step " + stopAfter + "; output " + lines + "; stderr:\n"
+        KillableChild.Outcome o = KillableChild.runUntilStopped(KillableChild.start(CrashableTraining.class, Map.of(),
+                log, dir.toString(), Integer.toString(stopAfter)), ATTEMPT_TIMEOUT_SECONDS);
+        if (stopAfter > 0 && !o.killed()) {
+            fail("the child ended without reaching step " + stopAfter + "; output " + o.lines() + "; stderr:\n"
                     + Files.readString(log));
         }
-        if (stopAfter == 0 && child.exitValue() != 0) {
-            fail("the child exited with " + child.exitValue() + "; stderr:\n" + Files.readString(log));
+        if (stopAfter == 0 && o.exitCode() != 0) {
+            fail("the child exited with " + o.exitCode() + "; stderr:\n" + Files.readString(log));
         }
-        return new Attempt(lines, killed);
+        return new Attempt(o.lines(), o.killed());
     }
 }
