@@ -37,6 +37,11 @@ WRITTEN = ["llama2_style", "mistral_style", "python_methods"]
 QUESTION = ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
             "How many clips did Natalia sell altogether in April and May?")
 
+# Two wrong attempts at QUESTION and RISE's default feedback as a chat turn (Rise.DEFAULT_FEEDBACK stripped).
+ATTEMPTS = ["In May she sold 48 / 2 = 24 clips.\n48 + 24 = 62\n#### 62",
+            "<think>\nadd April and May again\n</think>\n\n 48 + 24 = 70.\n#### 70 \n"]
+FEEDBACK = "The answer is incorrect. Try again."
+
 TOOLS = [{
     "type": "function",
     "function": {
@@ -70,6 +75,22 @@ CASES = [
      "tools": TOOLS},
     {"name": "thinking_off", "messages": [{"role": "user", "content": "Compute 48/2."}],
      "add_generation_prompt": True, "variables": {"enable_thinking": False}},
+    # The self-correction loops' later prompt (RISE, SCoRe; ChatPromptFormat.conversation): the question as the
+    # user's turn, each attempt as the assistant's (one with a <think> block, one with whitespace a template may
+    # trim), the feedback as the user's next turn (stripped of the spaces the text format puts around it).
+    {"name": "self_correction", "messages": [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": ATTEMPTS[0]},
+        {"role": "user", "content": FEEDBACK},
+        {"role": "assistant", "content": ATTEMPTS[1]},
+        {"role": "user", "content": FEEDBACK},
+    ], "add_generation_prompt": True},
+    {"name": "self_correction_system", "messages": [
+        {"role": "system", "content": "Solve the problem step by step."},
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": ATTEMPTS[1]},
+        {"role": "user", "content": FEEDBACK},
+    ], "add_generation_prompt": True},
     # Roles that do not alternate: templates that check call raise_exception.
     {"name": "roles_do_not_alternate", "messages": [
         {"role": "user", "content": "first"},

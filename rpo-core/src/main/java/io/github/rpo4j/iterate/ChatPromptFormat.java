@@ -15,7 +15,9 @@ import java.util.Objects;
  * The prompt of an instruct model: the question as the user's turn (after an optional system turn), rendered by
  * the model's chat template with the generation prompt, so the model answers as the assistant. The completion
  * ends with the template's end of turn: {@code eos_token} of {@code tokenizer_config.json} ({@code <|im_end|>} for
- * Qwen 2.5 Instruct, {@code <|eot_id|>} for Llama 3.1 Instruct), which sampling also stops at.
+ * Qwen 2.5 Instruct, {@code <|eot_id|>} for Llama 3.1 Instruct), which sampling also stops at. In the
+ * self-correction loops (RISE, SCoRe) a later attempt's prompt is the conversation so far in the same template:
+ * each attempt the assistant's turn, each feedback the user's ({@link #conversation}).
  *
  * @param template     the model's chat template
  * @param systemPrompt a system turn before the question, or null for none (the template may add its own default)
@@ -33,12 +35,47 @@ public record ChatPromptFormat(ChatTemplate template, String systemPrompt) imple
 
     @Override
     public String prompt(Question q) {
-        List<ChatMessage> messages = new ArrayList<>(2);
+        return template.render(firstTurns(q), true);
+    }
+
+    /**
+     * The conversation as chat turns, rendered with the generation prompt: the question as the user's turn, then
+     * for each attempt the assistant's turn and {@code feedback} as the user's next turn. The feedback is stripped
+     * of surrounding whitespace, which in the text format separates it from the attempt and here is the template's
+     * business (Llama 3's and Gemma's templates trim every turn themselves).
+     *
+     * @throws IllegalArgumentException if the feedback is blank: a user turn without text
+     */
+    @Override
+    public String conversation(Question q, List<String> attempts, String feedback) {
+        List<ChatMessage> messages = firstTurns(q);
+        if (!attempts.isEmpty()) {
+            String turn = feedbackTurn(feedback);
+            for (String attempt : attempts) {
+                messages.add(ChatMessage.assistant(attempt));
+                messages.add(ChatMessage.user(turn));
+            }
+        }
+        return template.render(messages, true);
+    }
+
+    /** The user's turn after an attempt: the feedback without its surrounding whitespace, which must leave text. */
+    static String feedbackTurn(String feedback) {
+        String turn = feedback.strip();
+        if (turn.isEmpty()) {
+            throw new IllegalArgumentException("the feedback \"" + feedback + "\" is blank: a chat turn needs text");
+        }
+        return turn;
+    }
+
+    /** The system turn, when there is one, and the question as the user's turn. */
+    private List<ChatMessage> firstTurns(Question q) {
+        List<ChatMessage> messages = new ArrayList<>();
         if (systemPrompt != null) {
             messages.add(ChatMessage.system(systemPrompt));
         }
         messages.add(ChatMessage.user(q.prompt()));
-        return template.render(messages, true);
+        return messages;
     }
 
     @Override

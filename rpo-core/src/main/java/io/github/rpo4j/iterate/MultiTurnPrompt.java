@@ -6,18 +6,22 @@ import java.util.List;
 
 /**
  * The prompt of a later attempt in a self-correction conversation: the question, then each earlier
- * attempt followed by a feedback turn, after which the model answers again:
+ * attempt followed by a feedback turn, after which the model answers again. The prompt format writes it
+ * ({@link PromptFormat#conversation}): as text,
  * <pre>
  *   prompt(q) + attempt_1 + feedback + attempt_2 + feedback + ... + attempt_{t-1} + feedback
  * </pre>
+ * or, with an instruct model's chat template ({@link ChatPromptFormat}), as turns: the question as the user's
+ * turn, each attempt as the assistant's, each feedback as the user's next, then the generation prompt.
  * A small model's context cannot hold many turns, so when the whole conversation does not leave room for
  * {@code maxNewTokens} more tokens, the oldest attempts are left out (the question always stays): the
  * model then sees the question and the most recent attempts only. The most recent attempt is never left out:
  * a model that cannot see the answer it is asked to correct only answers again, so a context without room for
  * the question, one attempt, the feedback and the next attempt is refused ({@link #requireRoomForOneAttempt}).
  *
- * @param format       how the question becomes the first prompt
- * @param feedback     the text after each attempt; every character must be in the tokenizer's alphabet
+ * @param format       how the question becomes the first prompt, and the conversation the later ones
+ * @param feedback     the text after each attempt; every character must be in the tokenizer's alphabet, and with a
+ *                     chat template it must not be blank (it is a user turn of its own)
  * @param tokenizer    measures the prompt in tokens
  * @param contextLength the model's context
  * @param maxNewTokens room kept for the next attempt
@@ -27,6 +31,9 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
 
     MultiTurnPrompt {
         checkEncodable(tokenizer, feedback, "feedback");
+        if (format instanceof ChatPromptFormat) {
+            checkChatTurn(feedback, "feedback");
+        }
         if (maxNewTokens >= contextLength) {
             throw new IllegalArgumentException("maxNewTokens " + maxNewTokens + " leaves no room for a prompt in the "
                     + "context of " + contextLength);
@@ -49,13 +56,21 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
         }
     }
 
+    /** Fails, naming the setting, when {@code text} is blank, so that it cannot be a chat turn of its own. */
+    static void checkChatTurn(String text, String setting) {
+        try {
+            ChatPromptFormat.feedbackTurn(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid setting " + setting + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Fails, naming the setting, the longest question and the token counts, unless every question leaves room in
      * the context for an earlier attempt of up to {@code maxNewTokens} tokens, the feedback after it and the next
      * attempt: without that room the conversation would silently drop the attempt being corrected.
      */
     void requireRoomForOneAttempt(List<Question> questions, String setting) {
-        int feedbackTokens = tokenizer.encode(feedback).length;
         Question longest = null;
         int longestTokens = -1;
         for (Question q : questions) {
@@ -68,19 +83,33 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
         if (longest == null) {
             return;
         }
+        // The feedback with whatever the format writes around the two turns (a chat template's turn markers),
+        // measured with a one-character stand-in for the attempt, whose own tokens are then taken off: a template
+        // may leave out an empty turn altogether. The stand-in is the feedback's first character, which encodes.
+        String text = feedback.strip().isEmpty() ? feedback : feedback.strip();
+        String standIn = new String(Character.toChars(text.codePointAt(0)));
+        int withStandIn = tokenizer.encode(format.conversation(longest, List.of(standIn), feedback)).length;
+        int feedbackTokens = withStandIn - tokenizer.encode(standIn).length - longestTokens;
         // question + earlier attempt + feedback, then room for the next attempt
         int needed = longestTokens + maxNewTokens + feedbackTokens + maxNewTokens;
         if (needed > contextLength) {
             throw new IllegalArgumentException("invalid setting " + setting + ": the model's context of "
                     + contextLength + " tokens cannot hold a second attempt at question " + longest.id() + ": its prompt ("
                     + longestTokens + " tokens), an earlier attempt (up to maxNewTokens = " + maxNewTokens
-                    + "), the feedback (" + feedbackTokens + ") and the next attempt (" + maxNewTokens + ") need "
-                    + needed + " tokens; the model would never see the answer it is asked to correct. Use a model "
-                    + "with a context of at least " + needed + " tokens, fewer maxNewTokens or a shorter feedback");
+                    + "), the feedback with its turn markers (" + feedbackTokens + ") and the next attempt ("
+                    + maxNewTokens + ") need " + needed + " tokens; the model would never see the answer it is asked "
+                    + "to correct. Use a model with a context of at least " + needed + " tokens, fewer maxNewTokens or "
+                    + "a shorter feedback");
         }
     }
 
-    /** The prompt of the attempt after {@code earlier} (empty for the first attempt). */
+    /**
+     * The prompt of the attempt after {@code earlier} (empty for the first attempt): the conversation with as many
+     * of the most recent attempts as leave room for {@code maxNewTokens}, counted on the whole conversation as the
+     * format writes it (a tokenizer may merge across the joins, a template adds its turn markers).
+     *
+     * @throws IllegalStateException if even the latest attempt alone leaves no room
+     */
     String prompt(Question q, List<String> earlier) {
         String first = format.prompt(q);
         int budget = contextLength - maxNewTokens;
@@ -89,37 +118,20 @@ record MultiTurnPrompt(PromptFormat format, String feedback, Tokenizer tokenizer
             throw new IllegalArgumentException("question " + q.id() + " takes " + used + " tokens; with "
                     + maxNewTokens + " new tokens it does not fit the context of " + contextLength);
         }
-        // Walk back from the latest attempt, keeping as many as fit.
-        int keepFrom = earlier.size();
-        for (int i = earlier.size() - 1; i >= 0; i--) {
-            int turn = tokenizer.encode(earlier.get(i) + feedback).length;
-            if (used + turn > budget) {
-                break;
-            }
-            used += turn;
-            keepFrom = i;
+        if (earlier.isEmpty()) {
+            return first;
         }
-        // Tokenizers that merge across the joins (BPE) may count the whole differently from its parts.
-        while (true) {
-            String p = join(first, earlier, keepFrom);
-            if (keepFrom == earlier.size() || tokenizer.encode(p).length <= budget) {
-                if (!earlier.isEmpty() && keepFrom == earlier.size()) {
-                    throw new IllegalStateException("question " + q.id() + ": the latest attempt ("
-                            + tokenizer.encode(earlier.get(earlier.size() - 1) + feedback).length + " tokens with the "
-                            + "feedback) does not fit the context of " + contextLength + " after the prompt ("
-                            + tokenizer.encode(first).length + ") with room for " + maxNewTokens + " new tokens");
-                }
+        // Leave out the oldest attempts until the rest fits.
+        for (int keepFrom = 0; keepFrom < earlier.size(); keepFrom++) {
+            String p = format.conversation(q, earlier.subList(keepFrom, earlier.size()), feedback);
+            if (tokenizer.encode(p).length <= budget) {
                 return p;
             }
-            keepFrom++;
         }
-    }
-
-    private String join(String first, List<String> earlier, int from) {
-        StringBuilder p = new StringBuilder(first);
-        for (int i = from; i < earlier.size(); i++) {
-            p.append(earlier.get(i)).append(feedback);
-        }
-        return p.toString();
+        int latestAlone = tokenizer.encode(format.conversation(q, earlier.subList(earlier.size() - 1, earlier.size()),
+                feedback)).length;
+        throw new IllegalStateException("question " + q.id() + ": the latest attempt does not fit: with it alone "
+                + "the conversation takes " + latestAlone + " tokens (the prompt " + used + "), leaving no room for "
+                + maxNewTokens + " new tokens in the context of " + contextLength);
     }
 }

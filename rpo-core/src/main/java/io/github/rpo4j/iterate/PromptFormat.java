@@ -2,6 +2,7 @@ package io.github.rpo4j.iterate;
 
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.text.Tokenizer;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,20 @@ public interface PromptFormat {
 
     /** The prompt for a question. */
     String prompt(Question q);
+
+    /**
+     * The prompt of the next attempt in a self-correction conversation (RISE, SCoRe): the question, then each of
+     * {@code attempts}, oldest first, followed by {@code feedback}; with no attempts, {@link #prompt}. This default
+     * appends them to the prompt as text, {@code prompt(q) + attempt_1 + feedback + ... + attempt_n + feedback};
+     * {@link ChatPromptFormat} renders them as the conversation's turns instead.
+     */
+    default String conversation(Question q, List<String> attempts, String feedback) {
+        StringBuilder p = new StringBuilder(prompt(q));
+        for (String attempt : attempts) {
+            p.append(attempt).append(feedback);
+        }
+        return p.toString();
+    }
 
     /** What a run's config.json records about the format. */
     Map<String, Object> describe();

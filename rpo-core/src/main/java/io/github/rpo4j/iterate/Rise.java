@@ -379,9 +379,9 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
             checkCommonSettings();
             Settings settings = new Settings(teacher, feedback, turns, candidates, iterations, temperature,
                     weightTemperature, rewardWeighting, includeUnimprovedTurns);
-            // Later attempts are appended to the first prompt as text, not as chat turns.
-            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
-                    + "format: chat templates are not implemented for the multi-turn loops");
+            if (format instanceof ChatPromptFormat) {
+                MultiTurnPrompt.checkChatTurn(feedback, "feedback"); // a user turn of its own: not blank
+            }
             if (tokenizer != null) {
                 MultiTurnPrompt.checkEncodable(tokenizer, feedback, "feedback"); // before the run directory is touched
             }

@@ -355,9 +355,9 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
                     temperature, beta1, beta2, progressBonus,
                     stageOneLearningRate != null ? stageOneLearningRate : training.learningRate(),
                     stageTwoLearningRate != null ? stageTwoLearningRate : training.learningRate());
-            // Later attempts are appended to the first prompt as text, not as chat turns.
-            RunBookkeeping.require(!(format instanceof ChatPromptFormat), "promptFormat", "a question-and-separator "
-                    + "format: chat templates are not implemented for the multi-turn loops");
+            if (format instanceof ChatPromptFormat) {
+                MultiTurnPrompt.checkChatTurn(instruction, "instruction"); // a user turn of its own: not blank
+            }
             if (tokenizer != null) {
                 MultiTurnPrompt.checkEncodable(tokenizer, instruction, "instruction"); // before the run directory is touched
             }

@@ -81,8 +81,8 @@ final class Gpt2Stack implements BlockStack {
     @Override
     public Tensor hidden(int[] ids, int[] positions, int batch, int time, INDArray keyPadding, KvCache cache) {
         Tensor x = Ops.embeddingSum(tokenEmbedding, ids, positionEmbedding, positions); // (B*T, C)
-        if (cache != null && cache.inJava()) {
-            return cachedHidden(x, batch, time, keyPadding, cache);
+        if (cache != null && cache.store() instanceof KvCache.JavaArrays layers) {
+            return cachedHidden(x, batch, time, keyPadding, cache, layers);
         }
         INDArray padding = HeadAttention.perHead(keyPadding, batch, time, config.heads(), cache); // (B*H, Tk)
         for (int l = 0; l < blocks.length; l++) {
@@ -120,8 +120,10 @@ final class Gpt2Stack implements BlockStack {
      *
      * @param x          the embedded inputs (B*T, C)
      * @param keyPadding (B, given) with 0 at padded keys, or null
+     * @param layers     the cache's store
      */
-    private Tensor cachedHidden(Tensor x, int batch, int time, INDArray keyPadding, KvCache cache) {
+    private Tensor cachedHidden(Tensor x, int batch, int time, INDArray keyPadding, KvCache cache,
+                                KvCache.JavaArrays layers) {
         if (x.requiresGrad() && Tape.isRecording()) {
             throw new IllegalStateException("decoding with a KV cache records no gradients: run it under Tape.noGrad()");
         }
@@ -136,7 +138,7 @@ final class Gpt2Stack implements BlockStack {
             Block b = blocks[l];
             Tensor qkv = b.qkv().forward(b.norm1().forward(x)); // (B*T, 3C)
             double[] att = CachedAttention.attend(Ops.doubles(qkv.value()), batch, time, config.heads(),
-                    config.kvHeads(), config.headWidth(), cache.layer(l), past, present, given);
+                    config.kvHeads(), config.headWidth(), layers.layers()[l], past, present, given);
             INDArray y = Ops.fromDoubles(att, new long[] {(long) batch * time, config.width()}, dataType); // (B*T, C)
             x = b.mlp(x.add(b.proj().forward(Tensor.constant(y))));
         }

