@@ -29,7 +29,7 @@ class QuickstartCommandTest {
                 {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--nll-weight", "-1"},
                 {"--beta", "0"}, {"--pool", "1001"}, {"--eval-split", "train"}, {"--temperature", "-1"}, {"--iterations", "0"},
                 {"--pool-from", "-1"}, {"--pool-from", "5000"}, {"--start-range", "5"}, {"--start-range", "50:10"},
-                {"--start-range", "a:b"}}) {
+                {"--start-range", "a:b"}, {"--sampling-threads", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));
