@@ -3,6 +3,7 @@ package io.github.rpo4j.examples;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
+import io.github.rpo4j.generate.SamplingBackend;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.Method;
 import io.github.rpo4j.iterate.QuickstartRecipe;
@@ -30,6 +31,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -106,8 +108,9 @@ final class AblateCommand implements Callable<Integer> {
             + "iteration of every method at each, seed 0, evaluated on the validation problems.")
     List<Double> sweep;
 
-    @Option(names = "--jobs", paramLabel = "J", description = "Runs at a time, each in its own process with one "
-            + "native thread (default: the number of cores).")
+    @Option(names = "--jobs", paramLabel = "J", description = "Runs at a time, each in its own process sampling on "
+            + "the cores / J threads (at least one; --sampling-threads overrides), one native thread each "
+            + "(default: the number of cores).")
     Integer jobs;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Starting model M0 (default: the M0 shipped in the "
@@ -124,6 +127,12 @@ final class AblateCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
+
+    @Mixin
+    SamplingThreadsOption sampling;
+
+    /** Threads each run samples on in this process, and, with --jobs J, in each child (the cores / J by default). */
+    private int samplingThreads;
 
     @Option(names = "--accept-changed-settings", description = "Resume runs whose config.json holds other settings "
             + "(refused otherwise, naming each difference); passed on to every child run.")
@@ -189,6 +198,7 @@ final class AblateCommand implements Callable<Integer> {
         Flags.require(seeds >= 1, "--seeds", ">= 1", seeds);
         EvalSplit.check(evalSplit);
         Flags.require(jobs == null || jobs >= 1, "--jobs", ">= 1", jobs);
+        samplingThreads = sampling.threads();
         List<String> chosen = methods == null ? METHODS : methods;
         for (String m : chosen) {
             Flags.require(ALL_METHODS.contains(m), "--methods", "a list of " + ALL_METHODS, m);
@@ -246,6 +256,9 @@ final class AblateCommand implements Callable<Integer> {
         }
         int parallel = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
         if (parallel > 1 && runs.size() > 1) {
+            // J runs at a time share the cores: each child samples on its share unless the flag says otherwise.
+            samplingThreads = sampling.threads != null ? sampling.threads
+                    : Math.max(1, SamplingBackend.defaultThreads() / parallel);
             new ParallelRuns(this::childArguments, AblateCommand::shareStartingStages, m0, LOG).runAll(runs, parallel);
         }
         // In this process every run resumes: after the parallel runs, each one only reads its finished stages.
@@ -347,7 +360,8 @@ final class AblateCommand implements Callable<Integer> {
     /** The arguments of a child process that runs one run of this command. */
     private List<String> childArguments(RunSpec run, Path m0) {
         List<String> args = new ArrayList<>(List.of("ablate", "--run", run.encode(), "--out", out.toString(),
-                "--model", m0.toString(), "--eval-split", evalSplit, "--no-progress"));
+                "--model", m0.toString(), "--eval-split", evalSplit, "--no-progress",
+                SamplingThreadsOption.FLAG, Integer.toString(samplingThreads)));
         if (quick) {
             args.add("--quick");
         }
@@ -412,7 +426,7 @@ final class AblateCommand implements Callable<Integer> {
                         .feedback(feedback != null ? feedback : Rise.DEFAULT_FEEDBACK)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
                         .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
-                        .acceptChangedSettings(acceptChangedSettings).build().run();
+                        .samplingThreads(samplingThreads).acceptChangedSettings(acceptChangedSettings).build().run();
             case "SCORE":
                 // chains / 2 first attempts, each with one second attempt; stage I once, then stage II.
                 return SCoRe.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
@@ -421,14 +435,15 @@ final class AblateCommand implements Callable<Integer> {
                         .instruction(feedback != null ? feedback : SCoRe.DEFAULT_INSTRUCTION)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
                         .seed(run.seed()).progressBar(progress).runDirectory(run.dir())
-                        .acceptChangedSettings(acceptChangedSettings).build().run();
+                        .samplingThreads(samplingThreads).acceptChangedSettings(acceptChangedSettings).build().run();
             default:
                 IterativeRpo.Builder b = QuickstartRecipe.loop(task, pool, evaluated, run.dir(), run.seed())
                         .modelDirectory(m0).iterations(z.iterations()).samplesPerQuestion(z.chains())
                         .pairsPerQuestion(z.pairs()).maxCorrectPerQuestion(z.chains()).training(training)
                         .maxNewTokens(z.maxNewTokens()).majorityVote(z.majorityK(), 0.8).progressBar(progress)
                         // An untrained M0 is never right: the gold chain is then the only winner a pair can have.
-                        .includeGoldChain(quick).acceptChangedSettings(acceptChangedSettings);
+                        .includeGoldChain(quick).samplingThreads(samplingThreads)
+                        .acceptChangedSettings(acceptChangedSettings);
                 switch (run.method()) {
                     case "RPO" -> b.method(Method.PREFERENCE);
                     case "DPO" -> b.method(Method.PREFERENCE).nllWeight(0.0);

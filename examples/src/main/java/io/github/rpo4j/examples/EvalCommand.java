@@ -2,6 +2,7 @@ package io.github.rpo4j.examples;
 
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifiers;
+import io.github.rpo4j.generate.SamplingBackend;
 import io.github.rpo4j.iterate.Evaluation;
 import io.github.rpo4j.iterate.Evaluator;
 import io.github.rpo4j.iterate.PromptFormat;
@@ -56,6 +57,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ChatTemplateOptions chat;
 
+    @Mixin
+    SamplingThreadsOption sampling;
+
     @Override
     public Integer call() throws Exception {
         PromptFormat format = chat.format(modelDir, spec.commandLine());
@@ -65,13 +69,14 @@ final class EvalCommand implements Callable<Integer> {
         if (format == null) {
             format = PromptFormat.separator(separator);
         }
+        int threads = sampling.threads(); // checked before the model loads
         ModelDirectory.Loaded loaded = loading.load(modelDir);
         List<Question> qs = questions.load();
         Evaluator evaluator = new Evaluator(Verifiers.byQuestionKind(), new io.github.rpo4j.data.NumericAnswerExtractor()::extract,
                 format, 64);
         // With a chat template, sampling also stops at the template's end of turn.
-        Evaluation e = evaluator.evaluate(loaded.model(), format.completionTokenizer(loaded.tokenizer()), qs,
-                maxNewTokens, k, temperature, seed);
+        Evaluation e = evaluator.evaluate(SamplingBackend.local(threads), loaded.model(),
+                format.completionTokenizer(loaded.tokenizer()), qs, maxNewTokens, k, temperature, seed);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("questions", e.questions());
         out.put("test_accuracy", e.greedyAccuracy());

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs IterativeRpo on a model directory and question files. */
@@ -45,6 +46,9 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     ChatTemplateOptions chat;
 
+    @Mixin
+    SamplingThreadsOption sampling;
+
     @Option(names = "--spark-master", paramLabel = "URL", description = {"Sample and evaluate as Apache Spark tasks "
             + "on this master (local[N], spark://HOST:PORT, yarn, k8s://...); training stays in this process. Same "
             + "results as without it. Needs Spark 3.5 (Scala 2.12) on the classpath, which the rpo4j jar does not "
@@ -53,6 +57,11 @@ final class IterateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (sparkMaster != null && sampling.threads != null) {
+            throw new ParameterException(spec.commandLine(), "give " + SamplingThreadsOption.FLAG
+                    + " or --spark-master, not both: Spark draws on its executors' cores");
+        }
+        int samplingThreads = sampling.threads(); // checked before anything is read or written
         List<Question> train = questions.load();
         List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
         IterativeRpo.Builder builder = options.apply(IterativeRpo.builder());
@@ -61,7 +70,7 @@ final class IterateCommand implements Callable<Integer> {
             builder.promptFormat(chatFormat);
         }
         builder.modelDirectory(modelDir).trainQuestions(train).evalQuestions(eval)
-                .verifier(Verifiers.byQuestionKind()).runDirectory(out);
+                .verifier(Verifiers.byQuestionKind()).runDirectory(out).samplingThreads(samplingThreads);
         RunResult result;
         if (sparkMaster == null) {
             result = build(builder).run();

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** From nothing to an improved model on the synthetic task: M0, then three iterations of RPO. */
@@ -59,6 +60,9 @@ final class QuickstartCommand implements Callable<Integer> {
             + "start from an amount in MIN..MAX instead of 10..99 (M0's gold chains): problems unlike M0's, of which "
             + "only the answers are used (default: M0's range).")
     String startRange;
+
+    @Mixin
+    SamplingThreadsOption sampling;
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
@@ -151,6 +155,7 @@ final class QuickstartCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model and --from-scratch exclude each other");
         }
         checkFlags(StartingModel.QUICKSTART_VALIDATION_FROM - firstPoolProblem); // before anything is written
+        int samplingThreads = sampling.threads();
         Files.createDirectories(out);
         Path m0 = out.resolve("m0");
         if (!ModelDirectory.isComplete(m0)) {
@@ -169,7 +174,7 @@ final class QuickstartCommand implements Callable<Integer> {
         List<Question> evaluated = EvalSplit.questions(evalSplit, split);
         IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split, firstPoolProblem,
                         pool != null ? pool : QuickstartRecipe.POOL), evaluated, out.resolve("rpo"), seed)
-                .modelDirectory(m0).progressBar(!noProgress).method(method);
+                .modelDirectory(m0).progressBar(!noProgress).method(method).samplingThreads(samplingThreads);
         if (samples != null) {
             loop.samplesPerQuestion(samples);
         }

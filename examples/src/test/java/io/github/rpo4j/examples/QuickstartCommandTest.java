@@ -28,8 +28,8 @@ class QuickstartCommandTest {
         for (String[] flags : new String[][] {{"--pool", "0"}, {"--pool", "999999"}, {"--samples", "0"},
                 {"--pairs", "0"}, {"--warmup", "-1"}, {"--min-lr-ratio", "1.5"}, {"--lr", "2e-4,0"}, {"--nll-weight", "-1"},
                 {"--beta", "0"}, {"--pool", "4001"}, {"--eval-split", "train"}, {"--temperature", "-1"}, {"--iterations", "0"},
-                {"--majority-k", "-1"}, {"--epochs", "0"}, {"--pool-from", "-1"}, {"--pool-from", "5000"}, {"--start-range", "5"}, {"--start-range", "50:10"},
-                {"--start-range", "a:b"}}) {
+                {"--majority-k", "-1"}, {"--epochs", "0"}, {"--pool-from", "-1"}, {"--pool-from", "5000"}, {"--start-range", "5"},
+                {"--start-range", "50:10"}, {"--start-range", "a:b"}, {"--sampling-threads", "0"}}) {
             StringWriter err = new StringWriter();
             var cli = Rpo4jCli.commandLine();
             cli.setErr(new PrintWriter(err, true));

@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * that {@code maxNewTokens} no longer fits the context (its samples are cut at the context's end), and more
  * than {@link #TRUNCATION_WARNING_FRACTION} of the samples drawn so far ending at the token limit rather than
  * at the end token (a completion cut short is usually counted as wrong).
+ *
+ * <p>One sampler may draw on several threads at once (the local sampling backend's workers share one): a call
+ * only reads the model's parameters, has its own key/value cache, scratch arrays and random generator, and shares
+ * with other calls only constants the ops build once under a lock (causal masks, rows of ones); the warnings' counts
+ * are the sampler's one shared state, kept under its lock.
  */
 public final class Sampler {
 
@@ -116,8 +121,7 @@ public final class Sampler {
             throw new IllegalArgumentException("a prompt of " + longest + " tokens leaves no room in the context of " + context);
         }
         int maxNew = Math.min(settings.maxNewTokens(), context - longest);
-        if (maxNew < settings.maxNewTokens() && !warnedContext) {
-            warnedContext = true;
+        if (maxNew < settings.maxNewTokens() && firstContextWarning()) {
             LOG.warn("maxNewTokens {} plus a prompt of {} tokens exceeds the model's context of {}: samples of that "
                     + "prompt stop after {} tokens; shorten the prompt, lower maxNewTokens or use a model with a longer "
                     + "context", settings.maxNewTokens(), longest, context, maxNew);
@@ -255,8 +259,15 @@ public final class Sampler {
         }
     }
 
+    /** Whether the context warning is still to be given; true once. */
+    private synchronized boolean firstContextWarning() {
+        boolean first = !warnedContext;
+        warnedContext = true;
+        return first;
+    }
+
     /** Counts samples that ended at the token limit and warns once when they become too many. */
-    private void noteTruncation(List<List<Sample>> out, int limit) {
+    private synchronized void noteTruncation(List<List<Sample>> out, int limit) {
         for (List<Sample> forPrompt : out) {
             for (Sample sample : forPrompt) {
                 drawn++;

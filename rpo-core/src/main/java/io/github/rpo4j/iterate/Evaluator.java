@@ -52,12 +52,15 @@ public final class Evaluator {
     }
 
     /**
+     * Draws the samples in this JVM on every core ({@link SamplingBackend#local(int)} with
+     * {@link SamplingBackend#defaultThreads()}); every thread count gives the same evaluation.
+     *
      * @param k           samples per question for the majority vote (0 skips it)
      * @param temperature sampling temperature for the majority vote
      */
     public Evaluation evaluate(TransformerLM model, Tokenizer tokenizer, List<Question> questions, int maxNewTokens,
                                int k, double temperature, long seed) {
-        return evaluate(SamplingBackend.local(), model, tokenizer, questions, maxNewTokens, k, temperature, seed);
+        return evaluate(SamplingBackend.local(SamplingBackend.defaultThreads()), model, tokenizer, questions, maxNewTokens, k, temperature, seed);
     }
 
     /**

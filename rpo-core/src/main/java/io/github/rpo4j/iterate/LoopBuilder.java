@@ -45,6 +45,7 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     int sampleChunkQuestions = 32;
     int evalChunkQuestions = 64;
     SamplingBackend sampler = SamplingBackend.local();
+    int samplingThreads = SamplingBackend.defaultThreads();
     List<IterationListener> listeners = new ArrayList<>();
     OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
     boolean acceptChangedSettings;
@@ -82,9 +83,11 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         List<Question> train = kept.train();
         List<Question> eval = kept.eval();
         int skipped = trainQuestions.size() - train.size() + evalQuestions.size() - eval.size();
+        // The default local sampler runs on samplingThreads workers; a sampler given explicitly is used as given.
+        SamplingBackend drawing = sampler == SamplingBackend.local() ? SamplingBackend.local(samplingThreads) : sampler;
         LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
                 skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
-                overlongPrompts, sampleChunkQuestions, evalChunkQuestions, sampler, progressBar, listeners,
+                overlongPrompts, sampleChunkQuestions, evalChunkQuestions, drawing, progressBar, listeners,
                 acceptChangedSettings);
         return new Frozen(settings, run);
     }
@@ -146,7 +149,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         RunBookkeeping.require(maxNewTokens >= 1, "maxNewTokens", ">= 1, got " + maxNewTokens);
         RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
         RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
-        RunBookkeeping.require(sampler == SamplingBackend.local() || drawsEverySampleThroughSampler(), "sampler",
+        RunBookkeeping.require(samplingThreads >= 1, "samplingThreads", ">= 1, got " + samplingThreads);
+        RunBookkeeping.require(SamplingBackend.isLocal(sampler) || drawsEverySampleThroughSampler(), "sampler",
                 "the local sampler for " + loopName() + ", got " + sampler.describe()
                         + ": its multi-turn rollouts and self-correction evaluation sample in this JVM only, so another "
                         + "sampler would draw only part of the run's samples (IterativeRpo samples everything through it)");
@@ -293,6 +297,19 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
      */
     public B sampler(SamplingBackend backend) {
         this.sampler = java.util.Objects.requireNonNull(backend, "sampler");
+        return self();
+    }
+
+    /**
+     * Threads the local sampler draws on (default: the cores this JVM may use, {@link SamplingBackend#defaultThreads()}):
+     * the sampling stage's and the evaluation's requests (chunks of questions) run that many at a time, each thread
+     * with one native thread. The samples, and so the run's results, are the same for every count; 1 draws one request
+     * after another on the loop's thread. Applies when the sampler is the default {@link SamplingBackend#local()}; a
+     * sampler given explicitly ({@code SamplingBackend.local(n)}, a cluster's) is used as given. RISE's and SCoRe's
+     * multi-turn rollouts and self-correction evaluation draw on the loop's thread whatever this says.
+     */
+    public B samplingThreads(int n) {
+        this.samplingThreads = n;
         return self();
     }
 

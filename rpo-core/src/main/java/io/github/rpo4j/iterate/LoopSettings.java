@@ -36,7 +36,8 @@ import java.util.Objects;
  * @param overlongPrompts          what became of questions whose prompt leaves no room for a new token
  * @param sampleChunkQuestions     questions sampled (and written to disk) together
  * @param evalChunkQuestions       questions evaluated together
- * @param sampler          where sampling and evaluation draw their samples
+ * @param sampler                  where sampling and evaluation draw their samples (the local sampler with the
+ *                                 builder's samplingThreads when none was given)
  * @param progressBar              whether training and sampling show progress
  * @param listeners                told of stages, training steps and evaluations
  * @param acceptChangedSettings    whether a resume may change the settings of the run's config.json

@@ -60,6 +60,28 @@ public final class NativeThreads {
         return threads;
     }
 
+    /**
+     * Gives the calling thread the count {@link #applyDefaults()} applies, for a thread started to run ops beside
+     * the one that first used the autograd. OpenMP keeps its thread count per calling thread: ND4J's
+     * {@code setOmpNumThreads} sets it for the thread that calls it, and a thread started later begins with OpenMP's
+     * process default ({@code OMP_NUM_THREADS}, else one per core; seen on ND4J 1.0.0-M2.1). OpenBLAS's count and
+     * ND4J's own are process-wide and need nothing per thread.
+     *
+     * @return the count applied to this thread, or null when the environment's was left in place
+     */
+    public static Integer applyToCurrentThread() {
+        Integer threads = applyDefaults();
+        if (threads != null) {
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        }
+        return threads;
+    }
+
+    /** The OpenMP thread count the calling thread's native ops would use now. */
+    public static int openMpThreadsOfCurrentThread() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
     /** Sets every native thread limit to {@code threads}. */
     public static synchronized void set(int threads) {
         Nd4j.getEnvironment().setMaxThreads(threads); // a no-op in 1.0.0-M2.1; kept for versions where it is not

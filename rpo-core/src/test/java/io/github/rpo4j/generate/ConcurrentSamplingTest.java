@@ -1,6 +1,5 @@
 package io.github.rpo4j.generate;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -90,21 +89,8 @@ class ConcurrentSamplingTest {
             assertEquals(ROUNDS * requests, drawn.get(t).size());
             for (int i = 0; i < ROUNDS * requests; i++) {
                 int r = (i + t) % requests;
-                assertSameSamples(alone.get(r), drawn.get(t).get(i), "thread " + t + ", call " + i + ", request " + r);
-            }
-        }
-    }
-
-    private static void assertSameSamples(List<List<Sample>> expected, List<List<Sample>> actual, String where) {
-        assertEquals(expected.size(), actual.size(), where);
-        for (int p = 0; p < expected.size(); p++) {
-            assertEquals(expected.get(p).size(), actual.get(p).size(), where);
-            for (int s = 0; s < expected.get(p).size(); s++) {
-                Sample e = expected.get(p).get(s);
-                Sample a = actual.get(p).get(s);
-                assertArrayEquals(e.tokenIds(), a.tokenIds(), where + ", prompt " + p + ", sample " + s);
-                assertArrayEquals(e.logProbs(), a.logProbs(), 0.0, where + ", prompt " + p + ", sample " + s);
-                assertEquals(e.finish(), a.finish(), where);
+                LocalSamplingTest.assertSameSamples(alone.get(r), drawn.get(t).get(i),
+                        "thread " + t + ", call " + i + ", request " + r);
             }
         }
     }

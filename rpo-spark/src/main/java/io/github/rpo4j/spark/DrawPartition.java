@@ -2,6 +2,7 @@ package io.github.rpo4j.spark;
 
 import io.github.rpo4j.generate.Sampler;
 import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.tensor.NativeThreads;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -12,9 +13,9 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * A task: loads its own model from the broadcast, builds one {@link Sampler} and runs its partition's requests with
- * it. Native code uses one thread ({@code NativeThreads}' default), so an executor with c cores runs c such tasks
- * side by side. A task returns its results only when all its requests are done: a failed attempt returns nothing,
- * and Spark's retry draws the same samples, as each request carries its own seed.
+ * it. Native code uses one thread ({@code NativeThreads}' default, applied to the task's thread), so an executor with
+ * c cores runs c such tasks side by side. A task returns its results only when all its requests are done: a failed
+ * attempt returns nothing, and Spark's retry draws the same samples, as each request carries its own seed.
  */
 final class DrawPartition implements FlatMapFunction<Iterator<RequestRow>, RequestResult> {
 
@@ -37,6 +38,8 @@ final class DrawPartition implements FlatMapFunction<Iterator<RequestRow>, Reque
         if (hook != null && task != null) {
             hook.beforeDraw(task.stageId(), task.partitionId(), task.attemptNumber());
         }
+        // OpenMP keeps its thread count per thread, and Spark's task threads start with OpenMP's process default.
+        NativeThreads.applyToCurrentThread();
         ModelDirectory.Loaded loaded = ExecutorModels.load(model);
         Sampler sampler = new Sampler(loaded.model(), loaded.tokenizer());
         List<RequestResult> results = new ArrayList<>();
