@@ -46,6 +46,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     int evalChunkQuestions = 64;
     SamplingBackend sampler = SamplingBackend.local();
     int samplingThreads = SamplingBackend.defaultThreads();
+    /** Null: the training settings' own thread count. */
+    Integer trainingThreads;
     List<IterationListener> listeners = new ArrayList<>();
     OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
     boolean acceptChangedSettings;
@@ -86,7 +88,9 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         // The default local sampler runs on samplingThreads workers; a sampler given explicitly is used as given.
         SamplingBackend drawing = sampler == SamplingBackend.local() ? SamplingBackend.local(samplingThreads) : sampler;
         LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
-                skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
+                skipped, verifier, extractor, format, maxNewTokens,
+                trainingThreads == null ? training : training.withThreads(trainingThreads), majorityK,
+                majorityTemperature, seed,
                 overlongPrompts, sampleChunkQuestions, evalChunkQuestions, drawing, progressBar, listeners,
                 acceptChangedSettings);
         return new Frozen(settings, run);
@@ -150,6 +154,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
         RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
         RunBookkeeping.require(samplingThreads >= 1, "samplingThreads", ">= 1, got " + samplingThreads);
+        RunBookkeeping.require(trainingThreads == null || trainingThreads >= 1, "trainingThreads",
+                ">= 1, got " + trainingThreads);
         RunBookkeeping.require(SamplingBackend.isLocal(sampler) || drawsEverySampleThroughSampler(), "sampler",
                 "the local sampler for " + loopName() + ", got " + sampler.describe()
                         + ": its multi-turn rollouts and self-correction evaluation sample in this JVM only, so another "
@@ -310,6 +316,17 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
      */
     public B samplingThreads(int n) {
         this.samplingThreads = n;
+        return self();
+    }
+
+    /**
+     * Threads each training stage runs its gradient shards and its reference scoring on (default: the training
+     * settings' {@link TrainingSettings#threads()}, every core unless they say otherwise), each with one native
+     * thread. The results are the same for every count: the settings' {@link TrainingSettings#gradientShards()}
+     * decides the arithmetic.
+     */
+    public B trainingThreads(int n) {
+        this.trainingThreads = n;
         return self();
     }
 
