@@ -58,9 +58,10 @@ class SamplingThreadsTest {
     }
 
     @Test
-    void aRunIsTheSameOnOneAndThreeSamplingThreads() throws IOException {
-        RunDirectory one = run("one", 1);
-        RunDirectory three = run("three", 3);
+    void aRunIsTheSameOnOneThreadAndOnSeveralForSamplingAndTraining() throws IOException {
+        // Training on two gradient shards (the default): one thread runs them in turn, two at once.
+        RunDirectory one = run("one", 1, 1);
+        RunDirectory three = run("three", 3, 2);
         for (int t = 0; t <= 1; t++) {
             if (t > 0) {
                 assertEquals(Files.readString(one.samples(t)), Files.readString(three.samples(t)), "samples " + t);
@@ -81,10 +82,10 @@ class SamplingThreadsTest {
     }
 
     /** One iteration of the tiny preference run, each question its own sampling request. */
-    private RunDirectory run(String name, int threads) throws IOException {
+    private RunDirectory run(String name, int samplingThreads, int trainingThreads) throws IOException {
         Path dir = tmp.resolve(name);
-        TinyRuns.preference(dir, TinyRuns.PARITY).iterations(1).sampleChunkQuestions(1).samplingThreads(threads)
-                .build().run();
+        TinyRuns.preference(dir, TinyRuns.PARITY).iterations(1).sampleChunkQuestions(1)
+                .samplingThreads(samplingThreads).trainingThreads(trainingThreads).build().run();
         return new RunDirectory(dir);
     }
 
