@@ -1,11 +1,14 @@
 package io.github.rpo4j.benchmarks;
 
 import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingBackend;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.optim.AdamW;
 import io.github.rpo4j.tensor.NativeThreads;
+import io.github.rpo4j.text.Tokenizer;
 import io.github.rpo4j.train.SequenceBatch;
 import io.github.rpo4j.train.ShardedLogProbs;
 import io.github.rpo4j.train.TrainingSettings;
@@ -159,6 +162,10 @@ public final class Throughput {
             double[] sample = sampleTokensPerSecond(model, size, random);
             out.put("sample_tokens_per_s", Math.round(sample[0]));
             out.put("sample_cpu_tokens_per_s", Math.round(sample[1]));
+            int sampleThreads = Integer.getInteger("sample.threads", SamplingBackend.defaultThreads());
+            out.put("sample_threads", sampleThreads);
+            out.put("sample_threads_tokens_per_s", Math.round(sampleOnThreadsTokensPerSecond(model, size, random,
+                    sampleThreads)));
         }
         // The usual 6 N D estimate: forward 2 N D, backward 4 N D (attention scores not counted).
         double trainGflops = 6.0 * params * trainTokensPerSecond / 1e9;
@@ -190,6 +197,81 @@ public final class Throughput {
         double tokens = (double) SAMPLE_PROMPTS * NEW_TOKENS;
         return new double[] {tokens / sampleSeconds, tokens / cpuSeconds};
     }
+
+    /**
+     * The same work as {@link #sampleTokensPerSecond} drawn as the loops draw it: the 32 prompts in {@code threads}
+     * requests (chunks) through {@link SamplingBackend#local(int)}, one worker thread per request. One warm-up call,
+     * then one timed call.
+     *
+     * @return tokens per second of wall time
+     */
+    static double sampleOnThreadsTokensPerSecond(TransformerLM model, Size size, Random random, int threads) {
+        SamplingBackend backend = SamplingBackend.local(threads);
+        SamplingSettings settings = SamplingSettings.sampling(TEMPERATURE, NEW_TOKENS, 1);
+        drawInChunks(backend, model, randomPrompts(random, size.vocab), threads, settings);
+        List<int[]> prompts = randomPrompts(random, size.vocab);
+        long s0 = System.nanoTime();
+        drawInChunks(backend, model, prompts, threads, settings);
+        double seconds = (System.nanoTime() - s0) / 1e9;
+        return (double) SAMPLE_PROMPTS * NEW_TOKENS / seconds;
+    }
+
+    private static void drawInChunks(SamplingBackend backend, TransformerLM model, List<int[]> prompts, int chunks,
+                                     SamplingSettings settings) {
+        List<SamplingRequest> requests = new ArrayList<>();
+        int per = (prompts.size() + chunks - 1) / chunks;
+        for (int from = 0; from < prompts.size(); from += per) {
+            requests.add(new SamplingRequest(prompts.subList(from, Math.min(prompts.size(), from + per)), 1, settings));
+        }
+        try {
+            backend.generate(model, NO_END_TOKENIZER, requests, (i, samples) -> { });
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Decodes nothing and has no end token, so that every sample runs its full length, as in the peer. */
+    private static final Tokenizer NO_END_TOKENIZER = new Tokenizer() {
+        @Override
+        public int[] encode(String text) {
+            throw new UnsupportedOperationException("the benchmark samples from token ids");
+        }
+
+        @Override
+        public String decode(int[] ids, int from, int to) {
+            return "";
+        }
+
+        @Override
+        public int vocabSize() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public java.util.OptionalInt eosId() {
+            return java.util.OptionalInt.empty();
+        }
+
+        @Override
+        public java.util.OptionalInt bosId() {
+            return java.util.OptionalInt.empty();
+        }
+
+        @Override
+        public String tokenText(int id) {
+            return "";
+        }
+
+        @Override
+        public Map<String, Integer> specialTokens() {
+            return Map.of();
+        }
+
+        @Override
+        public void save(java.nio.file.Path directory) {
+            throw new UnsupportedOperationException("the benchmark's tokenizer is never saved");
+        }
+    };
 
     /** The process's peak resident memory so far (VmHWM of /proc/self/status), in MiB; -1 where unavailable. */
     static long peakResidentMib() {
