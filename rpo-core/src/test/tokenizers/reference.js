@@ -89,6 +89,7 @@ const CORPUS = [
   'zero\u200bwidth\u200cjoiner\u200d and bom \ufeff and nbsp\u00a0here and\u3000ideographic',
   'Vithkuqi 𐕰𐕱𐕲\'s letters (Unicode 14) and 𐕰\'s again',
   '𝐀𝐁𝐂 𝑥 𝔸 mathematical letters',
+  'titlecase ǅemal ǈubljana ǋegoš ǲ ᾈᾼ and CamelǅCase ǅǅǅ, modifier letters ʰʲ ˢ aʰ (Lt and Lm)',
   '∑_{i=1}^{n} i = n(n+1)/2, ∫_0^1 x^2 dx = 1/3, √2 ≈ 1.414, ∀x∈ℝ: x² ≥ 0',
   '$\\frac{a}{b} + \\sqrt{c}$ and \\begin{align} x &= y \\end{align}',
   '{"key": "value", "list": [1, 2, 3], "nested": {"a": null}}',
@@ -107,6 +108,7 @@ const CORPUS = [
   '<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n',
   '<bos><start_of_turn>user\nHello<end_of_turn>\n',
   '<｜begin▁of▁sentence｜>DeepSeek<｜end▁of▁sentence｜>',
+  '[INST] What is 2+2? [/INST] 4</s>[INST]Why?[/INST][TOOL_CALLS] <SPECIAL_999>',
   'ends with space ',
   'Xend Xends aXend Xend. <sep> a  <sep>\n b <sep>café Café CAFÉ cafe\u0301',
   ' starts with space',
@@ -144,6 +146,7 @@ const TOKENIZERS = [
   { name: 'gpt2', pkg: 'tokenizer-gpt2', family: 'GPT-2 (byte-level BPE, GPT-2 regex)' },
   { name: 'llama3', pkg: 'tokenizer-llama3', family: 'Llama 3 (Sequence[Split regex, ByteLevel], ignore_merges)' },
   { name: 'llama3_1', pkg: 'tokenizer-llama3_1', family: 'Llama 3.1 (as Llama 3, post-processor Sequence[ByteLevel, TemplateProcessing <|begin_of_text|> $A])' },
+  { name: 'llama3_2', pkg: 'tokenizer-llama3_2', family: 'Llama 3.2 (as Llama 3.1, merges as pairs)' },
   { name: 'gpt4o', pkg: 'tokenizer-gpt4o', family: 'o200k (Split regex with invert and Removed)' },
   { name: 'qwen2_5', pkg: 'tokenizer-qwen2_5', family: 'Qwen 2.5 (NFC, Split regex, ByteLevel)' },
   { name: 'qwen3', pkg: 'tokenizer-qwen3', family: 'Qwen 3 (NFC, Split regex, ByteLevel, merges as pairs)' },
@@ -154,6 +157,7 @@ const TOKENIZERS = [
     family: 'Llama 2 (its own vocabulary; the file llama2-tokenizer-json.mjs writes from llama-tokenizer-js\'s data)',
     withPackageTests: true, // the texts of llama-tokenizer-js's own tests join the corpus
   },
+  { name: 'mistral_nemo', pkg: 'tokenizer-mistral_nemo', family: 'Mistral Nemo, Tekken (Split regex with \\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M} classes and single digits, ByteLevel, TemplateProcessing <s> $A, 1,000 special tokens)' },
   { name: 'gemma3', pkg: 'tokenizer-gemma3', family: 'Gemma 3 (Replace normalizer, Split MergedWithPrevious, byte_fallback, merges as pairs)' },
   {
     name: 'mistral_metaspace', pkg: 'tokenizer-llama2',
