@@ -105,6 +105,7 @@ const CORPUS = [
   'text <|endoftext|> more text<|endoftext|>',
   '<s> bos and </s> eos and <unk> and <pad> literal',
   '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>',
+  '<|python_tag|>print(1)<|eom_id|><|finetune_right_pad_id|> <|reserved_special_token_247|><|reserved_special_token_250|>',
   '<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n',
   '<bos><start_of_turn>user\nHello<end_of_turn>\n',
   '<｜begin▁of▁sentence｜>DeepSeek<｜end▁of▁sentence｜>',
