@@ -147,7 +147,7 @@ const TOKENIZERS = [
   { name: 'gpt2', pkg: 'tokenizer-gpt2', family: 'GPT-2 (byte-level BPE, GPT-2 regex)' },
   { name: 'llama3', pkg: 'tokenizer-llama3', family: 'Llama 3 (Sequence[Split regex, ByteLevel], ignore_merges)' },
   { name: 'llama3_1', pkg: 'tokenizer-llama3_1', family: 'Llama 3.1 (as Llama 3, post-processor Sequence[ByteLevel, TemplateProcessing <|begin_of_text|> $A])' },
-  { name: 'llama3_2', pkg: 'tokenizer-llama3_2', family: 'Llama 3.2 (as Llama 3.1, merges as pairs)' },
+  { name: 'llama3_2', pkg: 'tokenizer-llama3_2', family: 'Llama 3.2 (as Llama 3.1, merges as pairs, added tokens <|eom_id|>, <|python_tag|>, <|finetune_right_pad_id|>)' },
   { name: 'gpt4o', pkg: 'tokenizer-gpt4o', family: 'o200k (Split regex with invert and Removed)' },
   { name: 'qwen2_5', pkg: 'tokenizer-qwen2_5', family: 'Qwen 2.5 (NFC, Split regex, ByteLevel)' },
   { name: 'qwen3', pkg: 'tokenizer-qwen3', family: 'Qwen 3 (NFC, Split regex, ByteLevel, merges as pairs)' },
