@@ -9,8 +9,9 @@ them in apply_chat_template (chat_template_utils._compile_jinja_template):
   variables: messages, add_generation_prompt, tools (when given), the special tokens of tokenizer_config.json
   as strings (bos_token, eos_token, unk_token, pad_token), and any extra variables of the case.
 
-(transformers also defines strftime_now, a clock, and an extension for {% generation %} blocks; no template
-here uses either.) ChatTemplateReferenceTest renders the same cases with rpo4j's ChatTemplate and compares.
+(transformers also defines strftime_now, a clock, and an extension for {% generation %} blocks; neither is
+defined here, as rpo4j has neither: Llama 3.2's template asks `strftime_now is defined` and, as it is not, writes
+its fallback date.) ChatTemplateReferenceTest renders the same cases with rpo4j's ChatTemplate and compares.
 
 Run from this directory after `npm ci` (or fetch.sh): python3 chat_template_reference.py
 Needs jinja2 (3.1.6 wrote the committed file).
@@ -26,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "resources", "chat-templates", "expected.json")
 VERSION = "3.7.2"
-PACKAGES = ["llama3", "llama3_1", "qwen2_5", "qwen3", "gemma3", "deepseek_v3"]
+PACKAGES = ["llama3", "llama3_1", "llama3_2", "qwen2_5", "qwen3", "gemma3", "deepseek_v3", "mistral_nemo"]
 
 # Configurations written for these tests (no package above ships a Llama 2 or Mistral template): the layouts of
 # Llama 2 chat (special tokens as AddedToken objects) and Mistral Instruct (spread over lines, in the list-of-named-

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -106,5 +107,30 @@ public class ChatTemplateReferenceTest {
         } else {
             assertEquals(result.get("expected").asText(), template.render(messages, generationPrompt, variables));
         }
+    }
+
+    /**
+     * Llama 3.2's template dates its system turn with {@code strftime_now}, which rpo4j does not define, so it
+     * writes its fallback date; a {@code date_string} variable replaces it, as the template intends.
+     */
+    @Test
+    void llama32DatesItsSystemTurnWithDateStringElseItsFallback() throws Exception {
+        JsonNode llama32 = null;
+        for (JsonNode fixture : expected().get("fixtures")) {
+            if (fixture.get("fixture").asText().equals("llama3_2")) {
+                llama32 = fixture;
+            }
+        }
+        assertTrue(llama32 != null, "no llama3_2 fixture in expected.json");
+        ChatTemplate template = ChatTemplate.load(fixtureFile(llama32));
+        List<ChatMessage> question = List.of(ChatMessage.user("What is 2+2?"));
+
+        String fallback = template.render(question, true);
+        assertTrue(fallback.contains("Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"), fallback);
+
+        String dated = template.render(List.of(Map.of("role", "user", "content", "What is 2+2?")), true,
+                Map.of("date_string", "28 Nov 2026"));
+        assertTrue(dated.contains("Today Date: 28 Nov 2026\n\n"), dated);
+        assertEquals(fallback.replace("26 Jul 2024", "28 Nov 2026"), dated);
     }
 }

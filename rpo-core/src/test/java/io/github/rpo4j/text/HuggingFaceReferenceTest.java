@@ -99,7 +99,7 @@ class HuggingFaceReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama3", "llama3_1", "gpt4o", "qwen2_5", "qwen3", "deepseek_v3", "mistral", "llama2", "gemma3",
+    @ValueSource(strings = {"gpt2", "llama3", "llama3_1", "llama3_2", "gpt4o", "qwen2_5", "qwen3", "deepseek_v3", "mistral", "llama2", "mistral_nemo", "gemma3",
             "mistral_metaspace", "mistral_metaspace_always", "mistral_fused_unk", "gpt2_components", "gpt2_whitespace"})
     void encodesAndDecodesAsHuggingFace(String name) throws IOException {
         JsonNode fixture = fixture(name);
