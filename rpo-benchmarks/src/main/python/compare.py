@@ -9,9 +9,11 @@ Usage, from the repository root after `mvn -q -B package -DskipTests`:
     python3 rpo-benchmarks/src/main/python/compare.py [--train-steps N] [--peer-threads 1 2] S M L G
     python3 rpo-benchmarks/src/main/python/compare.py --table-from saved.jsonl S M L G   # table only
 
-On a shared machine wall time moves with the other jobs; the CPU-time columns (rpo4j's calling
-thread, which with one native thread does all the work, against the 1-thread peer's process CPU
-time) move far less.
+On a shared machine wall time moves with the other jobs; the CPU-time columns (rpo4j's process CPU
+time per training step, all its threads, against the 1-thread peer's process CPU time) move far less.
+rpo4j trains as its trainers do: each batch in gradient shards (default 2) on as many threads as cores
+(--train-shards, --train-threads pass -Dtrain.shards / -Dtrain.threads on); its sampling is one Sampler
+on one thread.
 
 OpenBLAS: both sides read OPENBLAS_CORETYPE from the environment when their OpenBLAS loads.
 --openblas-coretype NAME sets it for both. When it is unset, rpo4j may request a kernel set itself
@@ -60,6 +62,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--train-steps", type=int, default=10)
     p.add_argument("--peer-threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--train-shards", type=int, help="rpo4j's gradient shards per batch (default: its trainers')")
+    p.add_argument("--train-threads", type=int, help="rpo4j's training threads (default: every core)")
     p.add_argument("--peer-blas-default", action="store_true")
     p.add_argument("--openblas-coretype", help="OPENBLAS_CORETYPE for both sides")
     p.add_argument("--python", default="/usr/bin/python3")
@@ -86,8 +90,13 @@ def main():
         base_env["OPENBLAS_CORETYPE"] = a.openblas_coretype
     rows = []
     for size in a.sizes:
-        ours = run_json(["java"] + JVM + ["-Dtrain.steps=%d" % a.train_steps, "-cp", a.jar,
-                                          "io.github.rpo4j.benchmarks.Throughput", size], base_env)
+        props = ["-Dtrain.steps=%d" % a.train_steps]
+        if a.train_shards:
+            props.append("-Dtrain.shards=%d" % a.train_shards)
+        if a.train_threads:
+            props.append("-Dtrain.threads=%d" % a.train_threads)
+        ours = run_json(["java"] + JVM + props + ["-cp", a.jar, "io.github.rpo4j.benchmarks.Throughput", size],
+                        base_env)
         env = dict(base_env)
         core = ours.get("openblas_coretype_requested", "null")
         if core != "null" and not a.peer_blas_default:
@@ -103,8 +112,9 @@ def print_table(rows):
     print()
     print("CPU: %s; %s; %s UTC" % (cpu_model(), platform.platform(), time.strftime("%Y-%m-%d %H:%M", time.gmtime())))
     print()
-    print("| config | train tok/s rpo4j / PyTorch (threads) | ratio | sample tok/s rpo4j / PyTorch (threads) | ratio "
-          "| train CPU ms/step rpo4j / PyTorch 1 thr | ratio | sample tok/s of CPU rpo4j / PyTorch 1 thr | ratio "
+    print("| config (rpo4j training shards, threads) | train tok/s rpo4j / PyTorch (threads) | ratio "
+          "| sample tok/s rpo4j / PyTorch (threads) | ratio "
+          "| train CPU ms/step rpo4j process / PyTorch 1 thr | ratio | sample tok/s of CPU rpo4j / PyTorch 1 thr | ratio "
           "| peak RSS MiB rpo4j / PyTorch | load (rpo4j, peers) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size, ours, peers in rows:
@@ -113,13 +123,15 @@ def print_table(rows):
         one = [r for r in peers if r["threads"] == 1] or peers
         one = one[0]
         loads = ", ".join("%.1f" % r["load_before"] for r in [ours] + peers)
+        # Lines from before training threads have only the calling thread's CPU time, then all of the work.
+        cpu = ours.get("train_process_cpu_ms_per_step", ours["train_cpu_ms_per_step"])
+        label = "%s (%s, %s)" % (size, ours.get("train_shards", 1), ours.get("train_threads", 1))
         print("| %s | %d / %d (%d) | %.2fx | %d / %d (%d) | %.2fx | %.0f / %.0f | %.2fx | %d / %d | %.2fx | %d / %d | %s |" % (
-            size, ours["train_tokens_per_s"], bt["train_tokens_per_s"], bt["threads"],
+            label, ours["train_tokens_per_s"], bt["train_tokens_per_s"], bt["threads"],
             ours["train_tokens_per_s"] / bt["train_tokens_per_s"],
             ours.get("sample_tokens_per_s", 0), bs.get("sample_tokens_per_s", 0), bs["threads"],
             ours.get("sample_tokens_per_s", 0) / max(1, bs.get("sample_tokens_per_s", 0)),
-            ours["train_cpu_ms_per_step"], one["train_cpu_ms_per_step"],
-            one["train_cpu_ms_per_step"] / ours["train_cpu_ms_per_step"],
+            cpu, one["train_cpu_ms_per_step"], one["train_cpu_ms_per_step"] / cpu,
             ours.get("sample_cpu_tokens_per_s", 0), one.get("sample_cpu_tokens_per_s", 0),
             ours.get("sample_cpu_tokens_per_s", 0) / max(1, one.get("sample_cpu_tokens_per_s", 0)),
             ours["peak_rss_mib"], bt["peak_rss_mib"], loads))

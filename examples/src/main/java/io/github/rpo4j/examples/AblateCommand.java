@@ -15,6 +15,7 @@ import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
 import io.github.rpo4j.train.TrainingSettings;
+import io.github.rpo4j.train.TrainingThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,8 +110,8 @@ final class AblateCommand implements Callable<Integer> {
     List<Double> sweep;
 
     @Option(names = "--jobs", paramLabel = "J", description = "Runs at a time, each in its own process sampling on "
-            + "the cores / J threads (at least one; --sampling-threads overrides), one native thread each "
-            + "(default: the number of cores).")
+            + "the cores / J threads and training on as many (at least one; --sampling-threads and --training-threads "
+            + "override), one native thread each (default: the number of cores).")
     Integer jobs;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Starting model M0 (default: the M0 shipped in the "
@@ -133,6 +134,12 @@ final class AblateCommand implements Callable<Integer> {
 
     /** Threads each run samples on in this process, and, with --jobs J, in each child (the cores / J by default). */
     private int samplingThreads;
+
+    @Mixin
+    TrainingThreadsOption trainingThreadsOption;
+
+    /** Threads each run trains on in this process, and, with --jobs J, in each child (the cores / J by default). */
+    private int trainingThreads;
 
     @Option(names = "--accept-changed-settings", description = "Resume runs whose config.json holds other settings "
             + "(refused otherwise, naming each difference); passed on to every child run.")
@@ -199,6 +206,7 @@ final class AblateCommand implements Callable<Integer> {
         EvalSplit.check(evalSplit);
         Flags.require(jobs == null || jobs >= 1, "--jobs", ">= 1", jobs);
         samplingThreads = sampling.threads();
+        trainingThreads = trainingThreadsOption.threads();
         List<String> chosen = methods == null ? METHODS : methods;
         for (String m : chosen) {
             Flags.require(ALL_METHODS.contains(m), "--methods", "a list of " + ALL_METHODS, m);
@@ -259,6 +267,8 @@ final class AblateCommand implements Callable<Integer> {
             // J runs at a time share the cores: each child samples on its share unless the flag says otherwise.
             samplingThreads = sampling.threads != null ? sampling.threads
                     : Math.max(1, SamplingBackend.defaultThreads() / parallel);
+            trainingThreads = trainingThreadsOption.threads != null ? trainingThreadsOption.threads
+                    : Math.max(1, TrainingThreads.defaultThreads() / parallel);
             new ParallelRuns(this::childArguments, AblateCommand::shareStartingStages, m0, LOG).runAll(runs, parallel);
         }
         // In this process every run resumes: after the parallel runs, each one only reads its finished stages.
@@ -361,7 +371,8 @@ final class AblateCommand implements Callable<Integer> {
     private List<String> childArguments(RunSpec run, Path m0) {
         List<String> args = new ArrayList<>(List.of("ablate", "--run", run.encode(), "--out", out.toString(),
                 "--model", m0.toString(), "--eval-split", evalSplit, "--no-progress",
-                SamplingThreadsOption.FLAG, Integer.toString(samplingThreads)));
+                SamplingThreadsOption.FLAG, Integer.toString(samplingThreads),
+                TrainingThreadsOption.FLAG, Integer.toString(trainingThreads)));
         if (quick) {
             args.add("--quick");
         }
@@ -415,7 +426,8 @@ final class AblateCommand implements Callable<Integer> {
     private RunResult runMethod(RunSpec run, SyntheticArithmeticTask task, Path m0, List<Question> pool,
                                 List<Question> evaluated, Sizes z) throws IOException {
         // The quickstart's schedule (warm-up, cosine decay) at the run's peak rate and the comparison's batch.
-        TrainingSettings training = QuickstartRecipe.training().withLearningRate(run.lr()).withBatch(z.batch(), z.batch());
+        TrainingSettings training = QuickstartRecipe.training().withLearningRate(run.lr()).withBatch(z.batch(), z.batch())
+                .withThreads(trainingThreads);
         boolean progress = !noProgress && singleRun == null;
         switch (run.method()) {
             case "RISE":

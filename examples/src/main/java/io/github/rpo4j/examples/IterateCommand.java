@@ -49,6 +49,9 @@ final class IterateCommand implements Callable<Integer> {
     @Mixin
     SamplingThreadsOption sampling;
 
+    @Mixin
+    TrainingThreadsOption trainingThreadsOption;
+
     @Option(names = "--spark-master", paramLabel = "URL", description = {"Sample and evaluate as Apache Spark tasks "
             + "on this master (local[N], spark://HOST:PORT, yarn, k8s://...); training stays in this process. Same "
             + "results as without it. Needs Spark 3.5 (Scala 2.12) on the classpath, which the rpo4j jar does not "
@@ -61,7 +64,8 @@ final class IterateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give " + SamplingThreadsOption.FLAG
                     + " or --spark-master, not both: Spark draws on its executors' cores");
         }
-        int samplingThreads = sampling.threads(); // checked before anything is read or written
+        int samplingThreads = sampling.threads();
+        int trainingThreads = trainingThreadsOption.threads(); // checked before anything is read or written
         List<Question> train = questions.load();
         List<Question> eval = QuestionFileOptions.load(evalFile, questions.format, "--eval-questions");
         IterativeRpo.Builder builder = options.apply(IterativeRpo.builder());
@@ -70,7 +74,8 @@ final class IterateCommand implements Callable<Integer> {
             builder.promptFormat(chatFormat);
         }
         builder.modelDirectory(modelDir).trainQuestions(train).evalQuestions(eval)
-                .verifier(Verifiers.byQuestionKind()).runDirectory(out).samplingThreads(samplingThreads);
+                .verifier(Verifiers.byQuestionKind()).runDirectory(out).samplingThreads(samplingThreads)
+                .trainingThreads(trainingThreads);
         RunResult result;
         if (sparkMaster == null) {
             result = build(builder).run();

@@ -64,6 +64,9 @@ final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     SamplingThreadsOption sampling;
 
+    @Mixin
+    TrainingThreadsOption trainingThreadsOption;
+
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
@@ -156,6 +159,7 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         checkFlags(StartingModel.QUICKSTART_VALIDATION_FROM - firstPoolProblem); // before anything is written
         int samplingThreads = sampling.threads();
+        int trainingThreads = trainingThreadsOption.threads();
         Files.createDirectories(out);
         Path m0 = out.resolve("m0");
         if (!ModelDirectory.isComplete(m0)) {
@@ -174,7 +178,8 @@ final class QuickstartCommand implements Callable<Integer> {
         List<Question> evaluated = EvalSplit.questions(evalSplit, split);
         IterativeRpo.Builder loop = QuickstartRecipe.loop(task, QuickstartRecipe.pool(split, firstPoolProblem,
                         pool != null ? pool : QuickstartRecipe.POOL), evaluated, out.resolve("rpo"), seed)
-                .modelDirectory(m0).progressBar(!noProgress).method(method).samplingThreads(samplingThreads);
+                .modelDirectory(m0).progressBar(!noProgress).method(method).samplingThreads(samplingThreads)
+                .trainingThreads(trainingThreads);
         if (samples != null) {
             loop.samplesPerQuestion(samples);
         }

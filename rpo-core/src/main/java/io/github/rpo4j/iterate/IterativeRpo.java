@@ -348,12 +348,6 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             return this;
         }
 
-        /** Sampling (every {@link Method}) and evaluation both draw through the sampler. */
-        @Override
-        boolean drawsEverySampleThroughSampler() {
-            return true;
-        }
-
         private Method method = Method.PREFERENCE;
         private int iterations = 3;
         private int samplesPerQuestion = 30;

@@ -46,6 +46,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     int evalChunkQuestions = 64;
     SamplingBackend sampler = SamplingBackend.local();
     int samplingThreads = SamplingBackend.defaultThreads();
+    /** Null: the training settings' own thread count. */
+    Integer trainingThreads;
     List<IterationListener> listeners = new ArrayList<>();
     OverlongPolicy overlongPrompts = OverlongPolicy.SKIP;
     boolean acceptChangedSettings;
@@ -86,7 +88,9 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         // The default local sampler runs on samplingThreads workers; a sampler given explicitly is used as given.
         SamplingBackend drawing = sampler == SamplingBackend.local() ? SamplingBackend.local(samplingThreads) : sampler;
         LoopSettings settings = new LoopSettings(startingModel, completionTokenizer, modelDirectory, train, eval,
-                skipped, verifier, extractor, format, maxNewTokens, training, majorityK, majorityTemperature, seed,
+                skipped, verifier, extractor, format, maxNewTokens,
+                trainingThreads == null ? training : training.withThreads(trainingThreads), majorityK,
+                majorityTemperature, seed,
                 overlongPrompts, sampleChunkQuestions, evalChunkQuestions, drawing, progressBar, listeners,
                 acceptChangedSettings);
         return new Frozen(settings, run);
@@ -150,10 +154,8 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
         RunBookkeeping.require(majorityK >= 0, "majority vote k", ">= 0, got " + majorityK);
         RunBookkeeping.require(sampleChunkQuestions >= 1, "sampleChunkQuestions", ">= 1");
         RunBookkeeping.require(samplingThreads >= 1, "samplingThreads", ">= 1, got " + samplingThreads);
-        RunBookkeeping.require(SamplingBackend.isLocal(sampler) || drawsEverySampleThroughSampler(), "sampler",
-                "the local sampler for " + loopName() + ", got " + sampler.describe()
-                        + ": its multi-turn rollouts and self-correction evaluation sample in this JVM only, so another "
-                        + "sampler would draw only part of the run's samples (IterativeRpo samples everything through it)");
+        RunBookkeeping.require(trainingThreads == null || trainingThreads >= 1, "trainingThreads",
+                ">= 1, got " + trainingThreads);
         Set<String> ids = new HashSet<>();
         for (Question q : trainQuestions) {
             RunBookkeeping.require(ids.add(q.id()), "trainQuestions", "unique ids; \"" + q.id() + "\" appears twice");
@@ -305,8 +307,9 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
      * the sampling stage's and the evaluation's requests (chunks of questions) run that many at a time, each thread
      * with one native thread. The samples, and so the run's results, are the same for every count; 1 draws one request
      * after another on the loop's thread. Applies when the sampler is the default {@link SamplingBackend#local()}; a
-     * sampler given explicitly ({@code SamplingBackend.local(n)}, a cluster's) is used as given. RISE's and SCoRe's
-     * multi-turn rollouts and self-correction evaluation draw on the loop's thread whatever this says.
+     * sampler given explicitly ({@code SamplingBackend.local(n)}, a cluster's) is used as given. Every loop draws
+     * all its samples through it: RISE's and SCoRe's multi-turn rollouts and self-correction evaluation too, each
+     * turn's chunks of questions as requests.
      */
     public B samplingThreads(int n) {
         this.samplingThreads = n;
@@ -314,18 +317,14 @@ public abstract class LoopBuilder<B extends LoopBuilder<B>> {
     }
 
     /**
-     * Whether every sample this loop draws (collection and evaluation) goes through {@link #sampler}; a loop that
-     * samples some of its rollouts with its own {@code Sampler} says no, and then refuses any sampler but the local
-     * one rather than quietly drawing part of its samples in this JVM.
+     * Threads each training stage runs its gradient shards and its reference scoring on (default: the training
+     * settings' {@link TrainingSettings#threads()}, every core unless they say otherwise), each with one native
+     * thread. The results are the same for every count: the settings' {@link TrainingSettings#gradientShards()}
+     * decides the arithmetic.
      */
-    boolean drawsEverySampleThroughSampler() {
-        return false;
-    }
-
-    /** The loop this builder builds, for messages: the class a nested Builder belongs to. */
-    private String loopName() {
-        Class<?> loop = getClass().getEnclosingClass();
-        return (loop != null ? loop : getClass()).getSimpleName();
+    public B trainingThreads(int n) {
+        this.trainingThreads = n;
+        return self();
     }
 
     /**

@@ -4,7 +4,7 @@ import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.JsonlWriter;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.generate.Sample;
-import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.losses.NllLoss;
 import io.github.rpo4j.losses.NllNormalization;
@@ -146,12 +146,13 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         return turns;
     }
 
-    /** Rolls out one episode per training question, all questions' turn t sampled together. */
+    /**
+     * Rolls out one episode per training question, all questions' turn t sampled together: each turn's chunks of
+     * questions are requests to the loop's sampler (each chunk seeded by the run's seed, the iteration, the turn and
+     * its first question), the teacher's candidates and the learner's own attempts as two lists of requests.
+     */
     private List<RiseTurn> rollOut(int iteration, TransformerLM learner) {
         double temperature = s.temperature();
-        Sampler learnerSampler = new Sampler(learner, shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
-        Sampler candidateSampler = s.teacher() == null ? learnerSampler
-                : new Sampler(s.teacher(), shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
         List<List<String>> history = new ArrayList<>();
         List<Integer> active = new ArrayList<>();
         for (int i = 0; i < shared.trainQuestions().size(); i++) {
@@ -160,7 +161,10 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
         }
         List<RiseTurn> out = new ArrayList<>();
         for (int turn = 1; turn <= s.turns() && !active.isEmpty(); turn++) {
-            List<Integer> stillWrong = new ArrayList<>();
+            List<List<Integer>> chunks = new ArrayList<>();
+            List<List<String>> chunkPrompts = new ArrayList<>();
+            List<SamplingRequest> candidateRequests = new ArrayList<>();
+            List<SamplingRequest> ownRequests = new ArrayList<>();
             for (int from = 0; from < active.size(); from += shared.sampleChunkQuestions()) {
                 List<Integer> chunk = active.subList(from, Math.min(active.size(), from + shared.sampleChunkQuestions()));
                 List<String> texts = new ArrayList<>();
@@ -172,19 +176,31 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
                 }
                 long seed = Objects.hash(shared.seed(), iteration, turn, shared.trainQuestions().get(chunk.get(0)).id());
                 SamplingSettings settings = SamplingSettings.sampling(temperature, shared.maxNewTokens(), seed);
-                List<List<Sample>> candidates = candidateSampler.generate(ids, s.candidates(), settings);
-                // Self-distillation: the learner's own attempt is its first candidate.
-                List<List<Sample>> own = s.teacher() == null ? candidates
-                        : learnerSampler.generate(ids, 1, settings.withSeed(seed + 1));
+                chunks.add(chunk);
+                chunkPrompts.add(texts);
+                candidateRequests.add(new SamplingRequest(ids, s.candidates(), settings));
+                ownRequests.add(new SamplingRequest(ids, 1, settings.withSeed(seed + 1)));
+            }
+            String what = "RISE's rollouts, iteration " + iteration + ", turn " + turn;
+            List<List<List<Sample>>> candidatesPerChunk = Draws.all(shared.sampler(),
+                    s.teacher() == null ? learner : s.teacher(), shared.tokenizer(), candidateRequests, what);
+            // Self-distillation: the learner's own attempt is its first candidate.
+            List<List<List<Sample>>> ownPerChunk = s.teacher() == null ? candidatesPerChunk
+                    : Draws.all(shared.sampler(), learner, shared.tokenizer(), ownRequests, what + " (own attempts)");
+            List<Integer> stillWrong = new ArrayList<>();
+            for (int c = 0; c < chunks.size(); c++) {
+                List<Integer> chunk = chunks.get(c);
+                List<List<Sample>> candidates = candidatesPerChunk.get(c);
+                List<List<Sample>> own = ownPerChunk.get(c);
                 for (int i = 0; i < chunk.size(); i++) {
                     int q = chunk.get(i);
                     Question question = shared.trainQuestions().get(q);
                     List<String> cand = new ArrayList<>();
                     List<Boolean> right = new ArrayList<>();
                     int best = 0;
-                    for (Sample c : candidates.get(i)) {
-                        cand.add(c.text());
-                        right.add(shared.verifier().isCorrect(question, c.text()));
+                    for (Sample c2 : candidates.get(i)) {
+                        cand.add(c2.text());
+                        right.add(shared.verifier().isCorrect(question, c2.text()));
                         if (right.get(right.size() - 1) && !right.get(best)) {
                             best = right.size() - 1;
                         }
@@ -193,8 +209,8 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
                     boolean attemptRight = shared.verifier().isCorrect(question, attempt);
                     // The episode only continues after a wrong attempt, so the attempt being improved on has reward 0.
                     boolean improved = RiseTurn.reward(right.get(best)) > 0;
-                    out.add(new RiseTurn(question.id(), turn, texts.get(i), cand, right, best, attempt, attemptRight,
-                            improved));
+                    out.add(new RiseTurn(question.id(), turn, chunkPrompts.get(c).get(i), cand, right, best, attempt,
+                            attemptRight, improved));
                     if (!attemptRight) {
                         history.get(q).add(attempt);
                         stillWrong.add(q);
@@ -271,8 +287,8 @@ public final class Rise implements MethodStrategy<List<RiseTurn>> {
 
     @Override
     public Map<String, Object> evaluate(int t, TransformerLM model) {
-        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, shared.tokenizer(), prompts,
-                shared.evalQuestions(), s.turns(), shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(shared.sampler(), model,
+                shared.tokenizer(), prompts, shared.evalQuestions(), s.turns(), shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
         Map<String, Object> m = new LinkedHashMap<>();
         double[] perTurn = turns.accuracyPerTurn();
         double[] oracle = turns.oracleAccuracyPerTurn();

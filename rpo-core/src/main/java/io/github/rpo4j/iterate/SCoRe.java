@@ -4,7 +4,7 @@ import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.data.JsonlWriter;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.generate.Sample;
-import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.losses.ReinforceLoss;
 import io.github.rpo4j.model.ModelDirectory;
@@ -133,40 +133,63 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         return rollouts;
     }
 
+    /**
+     * First attempts at every training question, then one second attempt after each: chunks of questions are
+     * requests to the loop's sampler, every chunk's first attempts drawn before any second attempt, each seeded by
+     * the run's seed, the iteration and the chunk's first question.
+     */
     private List<SCoReRollout> sample(int t, TransformerLM model) {
-        Sampler sampler = new Sampler(model, shared.tokenizer()::decode, shared.tokenizer().eosId().orElse(-1));
-        List<SCoReRollout> out = new ArrayList<>();
+        List<List<Question>> chunks = new ArrayList<>();
+        List<List<String>> firstPrompts = new ArrayList<>();
+        List<SamplingRequest> firstRequests = new ArrayList<>();
+        List<Long> seeds = new ArrayList<>();
         for (int from = 0; from < shared.trainQuestions().size(); from += shared.sampleChunkQuestions()) {
             List<Question> chunk = shared.trainQuestions().subList(from, Math.min(shared.trainQuestions().size(),
                     from + shared.sampleChunkQuestions()));
             long seed = Objects.hash(shared.seed(), t, chunk.get(0).id());
-            List<int[]> firstIds = new ArrayList<>();
-            List<String> firstPrompts = new ArrayList<>();
+            List<int[]> ids = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
             for (Question q : chunk) {
                 String p = prompts.prompt(q, List.of());
-                firstPrompts.add(p);
-                firstIds.add(shared.tokenizer().encode(p));
+                texts.add(p);
+                ids.add(shared.tokenizer().encode(p));
             }
-            List<List<Sample>> firsts = sampler.generate(firstIds, s.samplesPerQuestion(),
-                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seed));
-            List<int[]> secondIds = new ArrayList<>();
-            List<String> secondPrompts = new ArrayList<>();
-            for (int i = 0; i < chunk.size(); i++) {
-                for (Sample y1 : firsts.get(i)) {
-                    String p = prompts.prompt(chunk.get(i), List.of(y1.text()));
-                    secondPrompts.add(p);
-                    secondIds.add(shared.tokenizer().encode(p));
+            chunks.add(chunk);
+            firstPrompts.add(texts);
+            seeds.add(seed);
+            firstRequests.add(new SamplingRequest(ids, s.samplesPerQuestion(),
+                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seed)));
+        }
+        List<List<List<Sample>>> firsts = Draws.all(shared.sampler(), model, shared.tokenizer(), firstRequests,
+                "SCoRe's first attempts, iteration " + t);
+        List<List<String>> secondPrompts = new ArrayList<>();
+        List<SamplingRequest> secondRequests = new ArrayList<>();
+        for (int c = 0; c < chunks.size(); c++) {
+            List<int[]> ids = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < chunks.get(c).size(); i++) {
+                for (Sample y1 : firsts.get(c).get(i)) {
+                    String p = prompts.prompt(chunks.get(c).get(i), List.of(y1.text()));
+                    texts.add(p);
+                    ids.add(shared.tokenizer().encode(p));
                 }
             }
-            List<List<Sample>> seconds = sampler.generate(secondIds, 1,
-                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seed + 1));
+            secondPrompts.add(texts);
+            secondRequests.add(new SamplingRequest(ids, 1,
+                    SamplingSettings.sampling(s.temperature(), shared.maxNewTokens(), seeds.get(c) + 1)));
+        }
+        List<List<List<Sample>>> seconds = Draws.all(shared.sampler(), model, shared.tokenizer(), secondRequests,
+                "SCoRe's second attempts, iteration " + t);
+        List<SCoReRollout> out = new ArrayList<>();
+        for (int c = 0; c < chunks.size(); c++) {
             int row = 0;
-            for (int i = 0; i < chunk.size(); i++) {
-                Question q = chunk.get(i);
-                for (Sample y1 : firsts.get(i)) {
-                    String y2 = seconds.get(row).get(0).text();
-                    out.add(new SCoReRollout(q.id(), firstPrompts.get(i), y1.text(), shared.verifier().isCorrect(q, y1.text()),
-                            secondPrompts.get(row), y2, shared.verifier().isCorrect(q, y2)));
+            for (int i = 0; i < chunks.get(c).size(); i++) {
+                Question q = chunks.get(c).get(i);
+                for (Sample y1 : firsts.get(c).get(i)) {
+                    String y2 = seconds.get(c).get(row).get(0).text();
+                    out.add(new SCoReRollout(q.id(), firstPrompts.get(c).get(i), y1.text(),
+                            shared.verifier().isCorrect(q, y1.text()), secondPrompts.get(c).get(row), y2,
+                            shared.verifier().isCorrect(q, y2)));
                     row++;
                 }
             }
@@ -231,8 +254,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
 
     @Override
     public Map<String, Object> evaluate(int t, TransformerLM model) {
-        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(model, shared.tokenizer(), prompts,
-                shared.evalQuestions(), 2, shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
+        SelfCorrectionEvaluator.Result turns = SelfCorrectionEvaluator.evaluate(shared.sampler(), model,
+                shared.tokenizer(), prompts, shared.evalQuestions(), 2, shared.verifier(), shared.extractor(), shared.evalChunkQuestions());
         Map<String, Object> m = new LinkedHashMap<>(twoAttemptMetrics(turns.correctAt(1), turns.correctAt(2)));
         m.put("turn_correct", turns.correct());
         return m;

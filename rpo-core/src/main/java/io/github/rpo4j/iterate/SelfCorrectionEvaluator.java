@@ -4,7 +4,8 @@ import io.github.rpo4j.data.AnswerExtractor;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
-import io.github.rpo4j.generate.Sampler;
+import io.github.rpo4j.generate.SamplingBackend;
+import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.generate.SamplingSettings;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.Tokenizer;
@@ -105,25 +106,35 @@ final class SelfCorrectionEvaluator {
     private SelfCorrectionEvaluator() {
     }
 
-    static Result evaluate(TransformerLM model, Tokenizer tokenizer, MultiTurnPrompt prompts, List<Question> questions,
-                           int turns, Verifier verifier, AnswerExtractor extractor, int batchQuestions) {
-        Sampler sampler = new Sampler(model, tokenizer::decode, tokenizer.eosId().orElse(-1));
+    /**
+     * Greedy attempts at every question over {@code turns} turns, each turn's prompt holding the question's earlier
+     * attempts; each turn's chunks of {@code batchQuestions} questions are drawn through {@code backend} as requests.
+     */
+    static Result evaluate(SamplingBackend backend, TransformerLM model, Tokenizer tokenizer, MultiTurnPrompt prompts,
+                           List<Question> questions, int turns, Verifier verifier, AnswerExtractor extractor,
+                           int batchQuestions) {
         boolean[][] correct = new boolean[questions.size()][turns];
         String[][] answers = new String[questions.size()][turns];
         List<List<String>> history = new ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {
             history.add(new ArrayList<>());
         }
+        SamplingSettings greedy = SamplingSettings.greedy(prompts.maxNewTokens());
         for (int t = 0; t < turns; t++) {
+            List<SamplingRequest> requests = new ArrayList<>();
             for (int from = 0; from < questions.size(); from += batchQuestions) {
-                int to = Math.min(questions.size(), from + batchQuestions);
                 List<int[]> batch = new ArrayList<>();
-                for (int i = from; i < to; i++) {
+                for (int i = from; i < Math.min(questions.size(), from + batchQuestions); i++) {
                     batch.add(tokenizer.encode(prompts.prompt(questions.get(i), history.get(i))));
                 }
-                List<List<Sample>> g = sampler.generate(batch, 1, SamplingSettings.greedy(prompts.maxNewTokens()));
-                for (int i = from; i < to; i++) {
-                    String text = g.get(i - from).get(0).text();
+                requests.add(new SamplingRequest(batch, 1, greedy));
+            }
+            List<List<List<Sample>>> drawn = Draws.all(backend, model, tokenizer, requests,
+                    "self-correction evaluation, turn " + (t + 1));
+            for (int r = 0; r < drawn.size(); r++) {
+                int from = r * batchQuestions;
+                for (int i = from; i < from + drawn.get(r).size(); i++) {
+                    String text = drawn.get(r).get(i - from).get(0).text();
                     correct[i][t] = verifier.isCorrect(questions.get(i), text);
                     Optional<String> a = extractor.extract(text);
                     answers[i][t] = a.orElse(null);

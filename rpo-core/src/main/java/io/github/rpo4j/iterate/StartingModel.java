@@ -126,8 +126,11 @@ public final class StartingModel {
         /** The SFT settings of cycle {@code i} (from 0). */
         public TrainingSettings training(int i) {
             Cycle c = cycles.get(i);
+            // One gradient shard: the arithmetic the shipped starting models were trained with, so that a run from
+            // scratch reproduces them bit for bit (on one core; more shards would change the gradients' rounding).
             return TrainingSettings.defaults(c.lr()).withEpochs(c.epochs()).withBatch(batch, batch)
-                    .withSchedule(c.warmup(), 0.1).withSeed(seed + i).withMaxSteps(c.stopAfter()).withAdamW(adamW);
+                    .withSchedule(c.warmup(), 0.1).withSeed(seed + i).withMaxSteps(c.stopAfter()).withAdamW(adamW)
+                    .withGradientShards(1);
         }
     }
 

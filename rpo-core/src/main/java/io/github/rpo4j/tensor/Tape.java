@@ -17,6 +17,11 @@ import java.util.List;
  *     logits = model.forward(ids);
  * }
  * }</pre>
+ *
+ * <p>Work that is split into parts, each recorded now and differentiated later, possibly on another
+ * thread (a micro-batch's shards, see {@code io.github.rpo4j.train.ShardedLogProbs}), gives each part a tape
+ * of its own: {@link #create()} makes one and {@link #use(Tape)} makes it the calling thread's tape for a
+ * while. A tape must be used by one thread at a time.
  */
 public final class Tape {
 
@@ -31,6 +36,22 @@ public final class Tape {
     /** The calling thread's tape. */
     public static Tape current() {
         return CURRENT.get();
+    }
+
+    /** A new, empty tape, recording, that no thread uses until it is passed to {@link #use(Tape)}. */
+    public static Tape create() {
+        return new Tape();
+    }
+
+    /**
+     * Makes {@code tape} the calling thread's tape until the returned scope is closed, when the thread's
+     * previous tape is its tape again.
+     */
+    public static Scope use(Tape tape) {
+        java.util.Objects.requireNonNull(tape, "tape");
+        Tape previous = CURRENT.get();
+        CURRENT.set(tape);
+        return () -> CURRENT.set(previous);
     }
 
     /** Whether ops on this thread are being recorded now. */

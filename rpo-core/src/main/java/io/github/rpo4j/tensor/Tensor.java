@@ -122,6 +122,9 @@ public final class Tensor {
             throw new IllegalStateException("gradient of shape " + Arrays.toString(g.shape())
                     + " for a tensor of shape " + Arrays.toString(value.shape()) + (name == null ? "" : " (" + name + ")"));
         }
+        if (leaf && collectInto(g, false)) {
+            return;
+        }
         if (grad == null) {
             grad = g.dup('c');
         } else {
@@ -141,11 +144,24 @@ public final class Tensor {
         if (!requiresGrad) {
             return;
         }
+        if (leaf && Arrays.equals(g.shape(), value.shape()) && collectInto(g, true)) {
+            return;
+        }
         if (grad == null && Arrays.equals(g.shape(), value.shape()) && isWholeCBuffer(g)) {
             grad = g;
         } else {
             accumulate(g);
         }
+    }
+
+    /** Adds a parameter's gradient to the thread's {@link GradientBuffers}, when it is collecting into some. */
+    private boolean collectInto(INDArray g, boolean owned) {
+        GradientBuffers buffers = GradientBuffers.collecting();
+        if (buffers == null) {
+            return false;
+        }
+        buffers.accumulate(this, g, owned);
+        return true;
     }
 
     /** Whether {@code a} is the whole of its buffer in row-major order (not a view into something larger). */

@@ -38,17 +38,29 @@ public final class PolicyLogProbs {
 
     /** Summed completion log-probs without recording anything, in chunks of {@code batchSize} sequences. */
     public static double[] evaluate(TransformerLM model, List<SequenceBatch.Sequence> sequences, int batchSize) {
-        double[] out = new double[sequences.size()];
-        try (Tape.Scope ignored = Tape.noGrad()) {
-            for (int from = 0; from < sequences.size(); from += batchSize) {
-                List<SequenceBatch.Sequence> chunk = new ArrayList<>(
-                        sequences.subList(from, Math.min(sequences.size(), from + batchSize)));
+        return evaluate(model, sequences, batchSize, TrainingThreads.start(1));
+    }
+
+    /**
+     * As {@link #evaluate(TransformerLM, List, int)}, the chunks on {@code threads}. A chunk's values depend on the
+     * chunk alone, so any thread count gives the same values.
+     */
+    public static double[] evaluate(TransformerLM model, List<SequenceBatch.Sequence> sequences, int batchSize,
+                                    TrainingThreads threads) {
+        int chunks = (sequences.size() + batchSize - 1) / batchSize;
+        List<double[]> sums = threads.map(chunks, c -> {
+            List<SequenceBatch.Sequence> chunk = new ArrayList<>(
+                    sequences.subList(c * batchSize, Math.min(sequences.size(), (c + 1) * batchSize)));
+            try (Tape.Scope ignored = Tape.noGrad()) {
                 SequenceBatch batch = SequenceBatch.of(chunk, model.config().contextLength());
                 Tensor logits = model.forward(batch.inputs(), batch.batch(), batch.time());
-                double[] sums = TokenLogProbs.forward(logits.value(), batch.targets(), batch.completionMask())
+                return TokenLogProbs.forward(logits.value(), batch.targets(), batch.completionMask())
                         .sequenceLogProbs();
-                System.arraycopy(sums, 0, out, from, sums.length);
             }
+        });
+        double[] out = new double[sequences.size()];
+        for (int c = 0; c < chunks; c++) {
+            System.arraycopy(sums.get(c), 0, out, c * batchSize, sums.get(c).length);
         }
         return out;
     }

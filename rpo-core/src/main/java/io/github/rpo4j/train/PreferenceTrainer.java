@@ -94,8 +94,11 @@ public final class PreferenceTrainer {
             seqs.add(chosen);
             seqs.add(rejectedStepEnd == null ? rejected : cutAfterFirstDivergentStep(chosen, rejected));
         }
-        double[] ref = loss.type().usesReference() ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize)
-                : new double[seqs.size()];
+        double[] ref;
+        try (TrainingThreads threads = TrainingThreads.start(settings.threads())) {
+            ref = loss.type().usesReference() ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize, threads)
+                    : new double[seqs.size()];
+        }
         List<TokenizedPair> out = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             out.add(new TokenizedPair(seqs.get(2 * i), seqs.get(2 * i + 1), ref[2 * i], ref[2 * i + 1]));
@@ -141,38 +144,42 @@ public final class PreferenceTrainer {
     /** As {@link #trainPrepared(List, String)}, calling {@code listener} after every optimiser step. */
     public TrainingReport trainPrepared(List<TokenizedPair> pairs, String label, TrainingLoop.StepListener listener) {
         int context = model.config().contextLength();
-        return TrainingLoop.run(model, pairs, TokenizedPair::length, settings, (micro, share) -> {
-            int n = micro.size();
-            List<SequenceBatch.Sequence> seqs = new ArrayList<>();
-            double[] refChosen = new double[n];
-            double[] refRejected = new double[n];
-            for (int i = 0; i < n; i++) {
-                seqs.add(micro.get(i).chosen());
-                refChosen[i] = micro.get(i).referenceChosen();
-                refRejected[i] = micro.get(i).referenceRejected();
-            }
-            for (TokenizedPair p : micro) {
-                seqs.add(p.rejected());
-            }
-            SequenceBatch batch = SequenceBatch.of(seqs, context); // rows: n chosen, then n rejected
-            Tensor logps = PolicyLogProbs.of(model, batch);
-            double[] all = logps.value().toDoubleVector();
-            int[] lengths = batch.lengths();
-            PreferenceBatch pb = loss.type().usesReference()
-                    ? new PreferenceBatch(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n), refChosen,
-                    refRejected, Arrays.copyOfRange(lengths, 0, n), Arrays.copyOfRange(lengths, n, 2 * n))
-                    : PreferenceBatch.withoutReference(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n),
-                    Arrays.copyOfRange(lengths, 0, n), Arrays.copyOfRange(lengths, n, 2 * n));
-            ObjectiveResult r = loss.compute(pb);
-            double[] g = new double[2 * n];
-            for (int i = 0; i < n; i++) {
-                g[i] = r.chosenGradient()[i] * share;
-                g[n + i] = r.rejectedGradient()[i] * share;
-            }
-            logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
-            return new LinkedHashMap<>(r.metrics());
-        }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
-                p -> 31 * (31 * (31 * p.chosen().contentHash() + p.rejected().contentHash())
-                        + Double.hashCode(p.referenceChosen())) + Double.hashCode(p.referenceRejected())));
+        try (TrainingThreads threads = TrainingThreads.start(settings.threads())) {
+            return TrainingLoop.run(model, pairs, TokenizedPair::length, settings, (micro, share) -> {
+                int n = micro.size();
+                List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+                double[] refChosen = new double[n];
+                double[] refRejected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    seqs.add(micro.get(i).chosen());
+                    refChosen[i] = micro.get(i).referenceChosen();
+                    refRejected[i] = micro.get(i).referenceRejected();
+                }
+                for (TokenizedPair p : micro) {
+                    seqs.add(p.rejected());
+                }
+                // rows: n chosen, then n rejected
+                ShardedLogProbs logps = ShardedLogProbs.forward(model, seqs, context, settings.gradientShards(),
+                        threads);
+                double[] all = logps.values();
+                int[] lengths = logps.lengths();
+                PreferenceBatch pb = loss.type().usesReference()
+                        ? new PreferenceBatch(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n),
+                        refChosen, refRejected, Arrays.copyOfRange(lengths, 0, n), Arrays.copyOfRange(lengths, n, 2 * n))
+                        : PreferenceBatch.withoutReference(Arrays.copyOfRange(all, 0, n),
+                        Arrays.copyOfRange(all, n, 2 * n), Arrays.copyOfRange(lengths, 0, n),
+                        Arrays.copyOfRange(lengths, n, 2 * n));
+                ObjectiveResult r = loss.compute(pb);
+                double[] g = new double[2 * n];
+                for (int i = 0; i < n; i++) {
+                    g[i] = r.chosenGradient()[i] * share;
+                    g[n + i] = r.rejectedGradient()[i] * share;
+                }
+                logps.backward(g);
+                return new LinkedHashMap<>(r.metrics());
+            }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
+                    p -> 31 * (31 * (31 * p.chosen().contentHash() + p.rejected().contentHash())
+                            + Double.hashCode(p.referenceChosen())) + Double.hashCode(p.referenceRejected())));
+        }
     }
 }

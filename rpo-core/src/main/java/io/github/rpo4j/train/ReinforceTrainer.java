@@ -187,54 +187,57 @@ public final class ReinforceTrainer {
                     Math.max(1, settings.microBatchSize() / largest));
         }
         boolean ungrouped = byGroup.isEmpty();
-        return TrainingLoop.run(model, items, Item::length, ts, (microItems, share) -> {
-            List<EncodedRollout> micro = new ArrayList<>();
-            microItems.forEach(item -> micro.addAll(item.rollouts()));
-            int n = micro.size();
-            int[] groups = new int[n];
-            for (int i = 0; i < n; i++) {
-                groups[i] = ungrouped ? 0 : micro.get(i).group();
-            }
-            List<SequenceBatch.Sequence> seqs = new ArrayList<>(); // rows: attempt 0 of each rollout, then attempt 1, ...
-            for (int j = 0; j < attempts; j++) {
-                for (EncodedRollout item : micro) {
-                    seqs.add(item.sequences().get(j));
-                }
-            }
-            SequenceBatch batch = SequenceBatch.of(seqs, context);
-            Tensor logps = PolicyLogProbs.of(model, batch); // (attempts * n)
-            double[] all = logps.value().toDoubleVector();
-            double[] grad = new double[attempts * n];
-            double[] firstRewards = rewards(micro, 0);
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            double loss = 0;
-            for (int j = 0; j < attempts; j++) {
-                double[] policy = new double[n];
-                double[] reference = new double[n];
-                int[] lengths = new int[n];
+        int shards = ts.gradientShards();
+        try (TrainingThreads threads = TrainingThreads.start(ts.threads())) {
+            return TrainingLoop.run(model, items, Item::length, ts, (microItems, share) -> {
+                List<EncodedRollout> micro = new ArrayList<>();
+                microItems.forEach(item -> micro.addAll(item.rollouts()));
+                int n = micro.size();
+                int[] groups = new int[n];
                 for (int i = 0; i < n; i++) {
-                    policy[i] = all[j * n + i];
-                    reference[i] = micro.get(i).rollout().attempts().get(j).referenceLogProb();
-                    lengths[i] = batch.lengths()[j * n + i];
+                    groups[i] = ungrouped ? 0 : micro.get(i).group();
                 }
-                ReinforceLoss objective = lossPerAttempt.get(j);
-                ObjectiveResult r = objective.compute(policy, reference, rewards(micro, j),
-                        j > 0 && objective.progressBonus() > 0 ? firstRewards : null, lengths, groups);
-                double[] g = r.gradient();
-                for (int i = 0; i < n; i++) {
-                    grad[j * n + i] = g[i] * share;
+                List<SequenceBatch.Sequence> seqs = new ArrayList<>(); // rows: attempt 0 of each rollout, then attempt 1, ...
+                for (int j = 0; j < attempts; j++) {
+                    for (EncodedRollout item : micro) {
+                        seqs.add(item.sequences().get(j));
+                    }
                 }
-                loss += r.value();
-                String prefix = "attempt" + (j + 1) + "/";
-                r.metrics().forEach((k, v) -> metrics.put(prefix + k, v));
-            }
-            logps.backward(Nd4j.createFromArray(grad).castTo(logps.dataType()));
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put("loss", loss);
-            out.putAll(metrics);
-            return out;
-        }, label, (step, metrics) -> { }, checkpointDirectory == null ? null
-                : new TrainingLoop.Checkpoints<>(checkpointDirectory, ReinforceTrainer::contentHash));
+                ShardedLogProbs logps = ShardedLogProbs.forward(model, seqs, context, shards, threads);
+                double[] all = logps.values(); // (attempts * n)
+                int[] allLengths = logps.lengths();
+                double[] grad = new double[attempts * n];
+                double[] firstRewards = rewards(micro, 0);
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                double loss = 0;
+                for (int j = 0; j < attempts; j++) {
+                    double[] policy = new double[n];
+                    double[] reference = new double[n];
+                    int[] lengths = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        policy[i] = all[j * n + i];
+                        reference[i] = micro.get(i).rollout().attempts().get(j).referenceLogProb();
+                        lengths[i] = allLengths[j * n + i];
+                    }
+                    ReinforceLoss objective = lossPerAttempt.get(j);
+                    ObjectiveResult r = objective.compute(policy, reference, rewards(micro, j),
+                            j > 0 && objective.progressBonus() > 0 ? firstRewards : null, lengths, groups);
+                    double[] g = r.gradient();
+                    for (int i = 0; i < n; i++) {
+                        grad[j * n + i] = g[i] * share;
+                    }
+                    loss += r.value();
+                    String prefix = "attempt" + (j + 1) + "/";
+                    r.metrics().forEach((k, v) -> metrics.put(prefix + k, v));
+                }
+                logps.backward(grad);
+                Map<String, Double> out = new LinkedHashMap<>();
+                out.put("loss", loss);
+                out.putAll(metrics);
+                return out;
+            }, label, (step, metrics) -> { }, checkpointDirectory == null ? null
+                    : new TrainingLoop.Checkpoints<>(checkpointDirectory, ReinforceTrainer::contentHash));
+        }
     }
 
     private static long contentHash(Item item) {

@@ -89,25 +89,27 @@ public final class SftTrainer {
             }
             items.add(new Item(s, e.weight()));
         }
-        return TrainingLoop.run(model, items, i -> i.sequence().length(), settings, (micro, share) -> {
-            List<SequenceBatch.Sequence> seqs = new ArrayList<>();
-            double[] weights = new double[micro.size()];
-            for (int i = 0; i < micro.size(); i++) {
-                seqs.add(micro.get(i).sequence());
-                weights[i] = micro.get(i).weight();
-            }
-            SequenceBatch batch = SequenceBatch.of(seqs, context);
-            Tensor logps = PolicyLogProbs.of(model, batch);
-            ObjectiveResult r = NllLoss.rewardWeightedNll(logps.value().toDoubleVector(), batch.lengths(), weights,
-                    normalization, weighting);
-            double[] g = r.gradient();
-            for (int i = 0; i < g.length; i++) {
-                g[i] *= share;
-            }
-            logps.backward(Nd4j.createFromArray(g).castTo(logps.dataType()));
-            return new LinkedHashMap<>(r.metrics());
-        }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
-                i -> 31 * i.sequence().contentHash() + Double.hashCode(i.weight())));
+        try (TrainingThreads threads = TrainingThreads.start(settings.threads())) {
+            return TrainingLoop.run(model, items, i -> i.sequence().length(), settings, (micro, share) -> {
+                List<SequenceBatch.Sequence> seqs = new ArrayList<>();
+                double[] weights = new double[micro.size()];
+                for (int i = 0; i < micro.size(); i++) {
+                    seqs.add(micro.get(i).sequence());
+                    weights[i] = micro.get(i).weight();
+                }
+                ShardedLogProbs logps = ShardedLogProbs.forward(model, seqs, context, settings.gradientShards(),
+                        threads);
+                ObjectiveResult r = NllLoss.rewardWeightedNll(logps.values(), logps.lengths(), weights,
+                        normalization, weighting);
+                double[] g = r.gradient();
+                for (int i = 0; i < g.length; i++) {
+                    g[i] *= share;
+                }
+                logps.backward(g);
+                return new LinkedHashMap<>(r.metrics());
+            }, label, listener, checkpointDirectory == null ? null : new TrainingLoop.Checkpoints<>(checkpointDirectory,
+                    i -> 31 * i.sequence().contentHash() + Double.hashCode(i.weight())));
+        }
     }
 
     static String abbreviate(String s) {

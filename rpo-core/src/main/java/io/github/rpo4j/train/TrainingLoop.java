@@ -218,7 +218,8 @@ public final class TrainingLoop {
                     .append(settings.minLrRatio()).append('|').append(settings.epochs()).append('|')
                     .append(settings.batchSize()).append('|').append(settings.microBatchSize()).append('|')
                     .append(settings.maxGradNorm()).append('|').append(settings.adamW()).append('|')
-                    .append(settings.seed()).append('|').append(steps);
+                    .append(settings.seed()).append('|').append(steps)
+                    .append('|').append(settings.gradientShards());
             model.parameters().forEach((name, p) -> header.append('|').append(name)
                     .append(java.util.Arrays.toString(p.value().shape())).append(p.value().dataType()));
             digest.update(header.toString().getBytes(StandardCharsets.UTF_8));

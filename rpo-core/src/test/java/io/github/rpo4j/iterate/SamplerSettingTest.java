@@ -1,16 +1,14 @@
 package io.github.rpo4j.iterate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rpo4j.data.JsonlReader;
 import io.github.rpo4j.generate.SamplingBackend;
 import io.github.rpo4j.generate.SamplingRequest;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.Tokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,19 +40,23 @@ class SamplerSettingTest {
     }
 
     @Test
-    void riseAndSCoReRefuseAnotherSamplerAtBuildAndWriteNothing() {
+    void riseAndSCoReDrawEverySampleThroughTheSampler() throws IOException {
+        CountingSampler riseSampler = new CountingSampler();
         Path riseDir = tmp.resolve("rise");
-        var rise = assertThrows(IllegalArgumentException.class,
-                () -> TinyRuns.rise(riseDir, TinyRuns.PARITY).sampler(new CountingSampler()).build());
-        assertEquals("invalid setting sampler: must be the local sampler for Rise, got counting: its multi-turn "
-                + "rollouts and self-correction evaluation sample in this JVM only, so another sampler would draw "
-                + "only part of the run's samples (IterativeRpo samples everything through it)", rise.getMessage());
-        Path scoreDir = tmp.resolve("score");
-        var score = assertThrows(IllegalArgumentException.class,
-                () -> TinyRuns.score(scoreDir, TinyRuns.PARITY).sampler(new CountingSampler()).build());
-        assertTrue(score.getMessage().startsWith("invalid setting sampler: must be the local sampler for SCoRe, got "
-                + "counting"), score.getMessage());
-        assertFalse(Files.exists(riseDir) || Files.exists(scoreDir), "a refused configuration writes nothing");
+        TinyRuns.rise(riseDir, TinyRuns.PARITY).iterations(1).sampler(riseSampler).build().run();
+        // Each evaluation (M0, M1): the first-turn one, then one call per turn of the self-correction one; the
+        // rollouts: one call per turn that still had questions (no teacher: the candidates hold the own attempt).
+        long rolloutTurns = JsonlReader.readAll(new RunDirectory(riseDir).samples(1), r -> r.json().get("turn").asInt())
+                .stream().distinct().count();
+        assertTrue(rolloutTurns >= 1);
+        assertEquals(2 * (1 + 3) + rolloutTurns, riseSampler.calls);
+
+        CountingSampler scoreSampler = new CountingSampler();
+        TinyRuns.score(tmp.resolve("score"), TinyRuns.PARITY).stages(1, 0).sampler(scoreSampler).build().run();
+        // Each evaluation (M0, M1): the first-turn one and two turns; the rollouts: first, then second attempts.
+        assertEquals(2 * (1 + 2) + 2, scoreSampler.calls);
+        // 6 questions in chunks of 4: 2 requests for the first attempts and 2 for the second.
+        assertEquals(2 * (2 + 1 + 1) + 2 + 2, scoreSampler.requests);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.rpo4j.iterate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.github.rpo4j.data.JsonlReader;
@@ -58,9 +59,10 @@ class SamplingThreadsTest {
     }
 
     @Test
-    void aRunIsTheSameOnOneAndThreeSamplingThreads() throws IOException {
-        RunDirectory one = run("one", 1);
-        RunDirectory three = run("three", 3);
+    void aRunIsTheSameOnOneThreadAndOnSeveralForSamplingAndTraining() throws IOException {
+        // Training on two gradient shards (the default): one thread runs them in turn, two at once.
+        RunDirectory one = run("one", 1, 1);
+        RunDirectory three = run("three", 3, 2);
         for (int t = 0; t <= 1; t++) {
             if (t > 0) {
                 assertEquals(Files.readString(one.samples(t)), Files.readString(three.samples(t)), "samples " + t);
@@ -80,11 +82,45 @@ class SamplingThreadsTest {
         }
     }
 
+    @Test
+    void riseAndSCoReAreTheSameOnOneAndThreeSamplingThreads() throws IOException {
+        for (String loop : List.of("rise", "score")) {
+            RunDirectory one = selfCorrecting(loop, 1);
+            RunDirectory three = selfCorrecting(loop, 3);
+            assertEquals(Files.readString(one.samples(1)), Files.readString(three.samples(1)), loop + " rollouts");
+            assertArrayEquals(Files.readAllBytes(one.model(1).resolve(ModelDirectory.WEIGHTS)),
+                    Files.readAllBytes(three.model(1).resolve(ModelDirectory.WEIGHTS)), loop + " model");
+            List<Map<String, Object>> expected = metrics(one);
+            List<Map<String, Object>> actual = metrics(three);
+            for (int t = 0; t < expected.size(); t++) {
+                expected.get(t).remove("seconds");
+                actual.get(t).remove("seconds");
+                assertEquals(RunDirectory.JSON.valueToTree(expected.get(t)),
+                        RunDirectory.JSON.valueToTree(actual.get(t)), loop + " metrics of iteration " + t);
+            }
+            String selfCorrection = loop.equals("rise") ? "turn_accuracy" : "acc_t2";
+            assertTrue(metrics(one).get(1).containsKey(selfCorrection), "the self-correction evaluation ran");
+        }
+    }
+
+    /** One iteration of the tiny RISE or SCoRe run, each question its own sampling request. */
+    private RunDirectory selfCorrecting(String loop, int samplingThreads) throws IOException {
+        Path dir = tmp.resolve(loop + "-" + samplingThreads);
+        if (loop.equals("rise")) {
+            TinyRuns.rise(dir, TinyRuns.PARITY).iterations(1).sampleChunkQuestions(1).samplingThreads(samplingThreads)
+                    .build().run();
+        } else {
+            TinyRuns.score(dir, TinyRuns.PARITY).stages(1, 0).sampleChunkQuestions(1).samplingThreads(samplingThreads)
+                    .build().run();
+        }
+        return new RunDirectory(dir);
+    }
+
     /** One iteration of the tiny preference run, each question its own sampling request. */
-    private RunDirectory run(String name, int threads) throws IOException {
+    private RunDirectory run(String name, int samplingThreads, int trainingThreads) throws IOException {
         Path dir = tmp.resolve(name);
-        TinyRuns.preference(dir, TinyRuns.PARITY).iterations(1).sampleChunkQuestions(1).samplingThreads(threads)
-                .build().run();
+        TinyRuns.preference(dir, TinyRuns.PARITY).iterations(1).sampleChunkQuestions(1)
+                .samplingThreads(samplingThreads).trainingThreads(trainingThreads).build().run();
         return new RunDirectory(dir);
     }
 

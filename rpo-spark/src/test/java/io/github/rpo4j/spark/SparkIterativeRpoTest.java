@@ -109,6 +109,24 @@ class SparkIterativeRpoTest {
         assertEquals(metricsWithoutSeconds(a.metrics()), metricsWithoutSeconds(b.metrics()));
     }
 
+    @Test
+    void riseAndSCoReOnSparkWriteTheLocalRunsRolloutsModelsAndMetrics() throws IOException {
+        SparkSampling spark = SparkSampling.on(LocalSpark.session()).tasksPerWave(2);
+        for (String loop : List.of("rise", "score")) {
+            Path local = tmp.resolve(loop + "-local");
+            Path onSpark = tmp.resolve(loop + "-spark");
+            TinySetup.runSelfCorrecting(loop, local, SamplingBackend.local());
+            TinySetup.runSelfCorrecting(loop, onSpark, spark);
+            RunDirectory a = new RunDirectory(local);
+            RunDirectory b = new RunDirectory(onSpark);
+            for (int t = 1; t <= 2; t++) {
+                assertSameBytes(a.samples(t), b.samples(t));
+                assertSameBytes(a.model(t).resolve("model.safetensors"), b.model(t).resolve("model.safetensors"));
+            }
+            assertEquals(metricsWithoutSeconds(a.metrics()), metricsWithoutSeconds(b.metrics()), loop);
+        }
+    }
+
     private static void assertSameBytes(Path expected, Path actual) throws IOException {
         assertTrue(Files.size(expected) > 0, expected + " is empty");
         assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(actual), actual.toString());

@@ -5,10 +5,15 @@ import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.data.Verifier;
 import io.github.rpo4j.generate.Sample;
 import io.github.rpo4j.iterate.IterativeRpo;
+import io.github.rpo4j.iterate.LoopBuilder;
+import io.github.rpo4j.iterate.Rise;
+import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.text.CharTokenizer;
 import io.github.rpo4j.train.TrainingSettings;
+import io.github.rpo4j.generate.SamplingBackend;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -45,6 +50,24 @@ final class TinySetup {
                 .maxNewTokens(12).majorityVote(2, 1.0).temperatures(1.5)
                 .training(TrainingSettings.defaults(1e-3).withBatch(4, 4)).sampleChunkQuestions(2)
                 .progressBar(false).runDirectory(dir);
+    }
+
+    /**
+     * Runs two iterations of RISE (two-turn episodes, two candidates) or SCoRe (stage I, then stage II) on the same
+     * questions, in chunks of 2, drawing through {@code sampler}.
+     */
+    static void runSelfCorrecting(String loop, Path dir, SamplingBackend sampler) throws IOException {
+        if (loop.equals("rise")) {
+            selfCorrecting(Rise.builder().iterations(2).turns(2).candidates(2).temperature(1.5), dir).sampler(sampler).build().run();
+        } else {
+            selfCorrecting(SCoRe.builder().stages(1, 1).samplesPerQuestion(2).temperature(1.5), dir).sampler(sampler).build().run();
+        }
+    }
+
+    private static <B extends LoopBuilder<B>> B selfCorrecting(B b, Path dir) {
+        return b.model(model(), TOKENIZER).trainQuestions(SPLIT.train()).evalQuestions(SPLIT.test()).verifier(PARITY)
+                .maxNewTokens(12).majorityVote(2, 1.0).training(TrainingSettings.defaults(1e-3).withBatch(4, 4))
+                .sampleChunkQuestions(2).progressBar(false).runDirectory(dir);
     }
 
     /** Every field of every sample equal, log-probs bit for bit. */
