@@ -121,6 +121,13 @@ class ChatTemplateAblateTest {
         for (String method : List.of("RPO", "RISE", "SCORE")) {
             assertTrue(md.contains("| " + method + " | 0.001 | 1 |"), "results.md lacks iteration 1 of " + method);
         }
+
+        // Resuming the runs without the template is refused as any other changed setting.
+        Rpo4jCliTest.Run plain = Rpo4jCliTest.run("ablate", "--quick", "--seeds", "1", "--model",
+                instructModel.toString(), "--out", out.toString(), "--no-progress", "--jobs", "1", "--methods",
+                "RPO,RISE,SCORE", "--majority-k", "0");
+        assertEquals(1, plain.exitCode(), plain.err());
+        assertTrue(plain.err().contains("Differing: ") && plain.err().contains("chat_template: was"), plain.err());
     }
 
     @Test
