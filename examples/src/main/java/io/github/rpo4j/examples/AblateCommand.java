@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.rpo4j.data.Question;
 import io.github.rpo4j.data.SyntheticArithmeticTask;
 import io.github.rpo4j.generate.SamplingBackend;
+import io.github.rpo4j.iterate.ChatPromptFormat;
 import io.github.rpo4j.iterate.IterativeRpo;
 import io.github.rpo4j.iterate.Method;
+import io.github.rpo4j.iterate.PromptFormat;
 import io.github.rpo4j.iterate.QuickstartRecipe;
 import io.github.rpo4j.io.AtomicFiles;
 import io.github.rpo4j.iterate.Rise;
@@ -14,6 +16,7 @@ import io.github.rpo4j.iterate.RunResult;
 import io.github.rpo4j.iterate.SCoRe;
 import io.github.rpo4j.iterate.StartingModel;
 import io.github.rpo4j.model.ModelDirectory;
+import io.github.rpo4j.text.Tokenizers;
 import io.github.rpo4j.train.TrainingSettings;
 import io.github.rpo4j.train.TrainingThreads;
 import java.io.IOException;
@@ -35,6 +38,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -50,6 +54,8 @@ import picocli.CommandLine.Spec;
                 + "writes results.md, results.json, results.png and chosen_logps.png.",
                 "--sweep LRS instead runs every method for one iteration at each rate (seed 0), evaluated on the "
                         + "validation problems, and writes sweep.md and sweep.json with each method's chosen rate.",
+                "--model DIR --chat-template prompts every method through the chat template of an instruct model, "
+                        + "RISE's and SCoRe's later attempts as further turns of the conversation.",
                 "Every run lands in --out/seed-S/METHOD (sweep: --out/sweep/lr-LR/METHOD); running the same command "
                         + "again resumes."})
 final class AblateCommand implements Callable<Integer> {
@@ -128,6 +134,12 @@ final class AblateCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
+
+    @Mixin
+    ChatTemplateOptions chat;
+
+    /** How every run prompts: the chat template's format with --chat-template, else the question and a space. */
+    private PromptFormat promptFormat = PromptFormat.DEFAULT;
 
     @Mixin
     SamplingThreadsOption sampling;
@@ -230,6 +242,7 @@ final class AblateCommand implements Callable<Integer> {
         for (double rate : sweeping ? sweep : List.<Double>of()) {
             Flags.require(rate > 0 && Double.isFinite(rate), "--sweep", "rates > 0", rate);
         }
+        promptFormat = checkedPromptFormat();
         Files.createDirectories(out);
         Path m0 = startingModel(task, split, sizes);
         List<Question> pool = split.train().subList(firstPoolProblem, firstPoolProblem + sizes.pool());
@@ -340,6 +353,28 @@ final class AblateCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The prompt format of every run, checked before anything is written: with --chat-template, the template's, whose
+     * end of turn must be a special token of M0's tokenizer; else the default (the question and a space).
+     */
+    private PromptFormat checkedPromptFormat() throws IOException {
+        if (chat.given() && model == null) {
+            // The shipped and the --from-scratch M0 learned the plain prompt over a character tokenizer.
+            throw new ParameterException(spec.commandLine(), "--chat-template needs --model DIR: the shipped M0 and "
+                    + "--from-scratch's were trained on the question and a space, and their tokenizer has no chat "
+                    + "tokens");
+        }
+        ChatPromptFormat format = chat.format(model, spec.commandLine());
+        if (format == null) {
+            return PromptFormat.DEFAULT;
+        }
+        // RISE's feedback and SCoRe's instruction become a user turn of their own, which needs text.
+        Flags.require(feedback == null || !feedback.isBlank(), "--feedback", "text with --chat-template (a user "
+                + "turn of its own)", "\"" + feedback + "\"");
+        format.completionTokenizer(Tokenizers.load(model)); // throws naming the template when its eos_token is absent
+        return format;
+    }
+
     /** The learning rate of each method: the sweep's choice, unless --lr names one for all or for the method. */
     private Map<String, Double> learningRates(List<String> chosen) {
         Map<String, Double> rates = new LinkedHashMap<>();
@@ -399,6 +434,7 @@ final class AblateCommand implements Callable<Integer> {
         if (acceptChangedSettings) {
             args.add("--accept-changed-settings");
         }
+        args.addAll(chat.arguments()); // last: a bare --chat-template then takes no value from a following argument
         return args;
     }
 
@@ -432,7 +468,8 @@ final class AblateCommand implements Callable<Integer> {
         switch (run.method()) {
             case "RISE":
                 return Rise.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
-                        .verifier(task.verifier()).iterations(z.iterations()).turns(z.riseTurns())
+                        .verifier(task.verifier()).promptFormat(promptFormat).iterations(z.iterations())
+                        .turns(z.riseTurns())
                         // n candidates at each of T turns: at most T * n = chains per question.
                         .candidates(Math.max(1, z.chains() / z.riseTurns())).temperature(0.8)
                         .feedback(feedback != null ? feedback : Rise.DEFAULT_FEEDBACK)
@@ -442,7 +479,8 @@ final class AblateCommand implements Callable<Integer> {
             case "SCORE":
                 // chains / 2 first attempts, each with one second attempt; stage I once, then stage II.
                 return SCoRe.builder().modelDirectory(m0).trainQuestions(pool).evalQuestions(evaluated)
-                        .verifier(task.verifier()).stages(1, Math.max(0, z.iterations() - 1))
+                        .verifier(task.verifier()).promptFormat(promptFormat)
+                        .stages(1, Math.max(0, z.iterations() - 1))
                         .samplesPerQuestion(Math.max(2, z.chains() / 2)).temperature(0.8)
                         .instruction(feedback != null ? feedback : SCoRe.DEFAULT_INSTRUCTION)
                         .maxNewTokens(z.maxNewTokens()).training(training).majorityVote(z.majorityK(), 0.8)
@@ -450,7 +488,8 @@ final class AblateCommand implements Callable<Integer> {
                         .samplingThreads(samplingThreads).acceptChangedSettings(acceptChangedSettings).build().run();
             default:
                 IterativeRpo.Builder b = QuickstartRecipe.loop(task, pool, evaluated, run.dir(), run.seed())
-                        .modelDirectory(m0).iterations(z.iterations()).samplesPerQuestion(z.chains())
+                        .modelDirectory(m0).promptFormat(promptFormat).iterations(z.iterations())
+                        .samplesPerQuestion(z.chains())
                         .pairsPerQuestion(z.pairs()).maxCorrectPerQuestion(z.chains()).training(training)
                         .maxNewTokens(z.maxNewTokens()).majorityVote(z.majorityK(), 0.8).progressBar(progress)
                         // An untrained M0 is never right: the gold chain is then the only winner a pair can have.

