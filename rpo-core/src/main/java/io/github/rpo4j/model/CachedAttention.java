@@ -44,6 +44,8 @@ final class CachedAttention {
         int rep = heads / kvHeads;
         double[] out = new double[batch * time * width];
         double[] w = new double[past + time];
+        int[] slots = new int[past + time];
+        double[] weights = new double[past + time];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 int base = (b * kvHeads + h / rep) * capacity * d; // key slot 0 of this row's head
@@ -54,6 +56,7 @@ final class CachedAttention {
                     for (int j = 0; j < keys && !any; j++) {
                         any = isPresent(present, given, b, j);
                     }
+                    store.dotKeys(base, keys, qkv, q, d, w);
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < keys; j++) {
                         // A query that sees no present key (itself padding) attends over every causal key.
@@ -61,7 +64,7 @@ final class CachedAttention {
                             w[j] = Double.NEGATIVE_INFINITY;
                             continue;
                         }
-                        double s = store.dotKey(base + j * d, qkv, q, d) * scale;
+                        double s = w[j] * scale;
                         w[j] = s;
                         max = Math.max(max, s);
                     }
@@ -71,12 +74,15 @@ final class CachedAttention {
                         w[j] = e;
                         sum += e;
                     }
-                    int o = (b * time + t) * width + h * d;
+                    int weighted = 0; // the keys with a weight, in key order
                     for (int j = 0; j < keys; j++) {
                         if (w[j] != 0) {
-                            store.addValue(base + j * d, w[j] / sum, out, o, d);
+                            slots[weighted] = j;
+                            weights[weighted] = w[j] / sum;
+                            weighted++;
                         }
                     }
+                    store.addValues(base, slots, weights, weighted, out, (b * time + t) * width + h * d, d);
                 }
             }
         }

@@ -161,11 +161,17 @@ public final class KvCache {
         /** Stores d key elements from src[k..] and d value elements from src[v..] at slot offset dst. */
         void put(int dst, double[] src, int k, int v, int d);
 
-        /** The dot product of the key at slot offset {@code at} with q[qAt..qAt+d). */
-        double dotKey(int at, double[] q, int qAt, int d);
+        /**
+         * scores[j] = the dot product of q[qAt..qAt+d) with the key at slot offset at + j * d, for j in [0, count),
+         * each summed over the key's elements in order, from 0, in double.
+         */
+        void dotKeys(int at, int count, double[] q, int qAt, int d, double[] scores);
 
-        /** out[o..o+d) += weight * the value at slot offset {@code at}. */
-        void addValue(int at, double weight, double[] out, int o, int d);
+        /**
+         * out[o..o+d) += weights[i] * the value at slot offset at + slots[i] * d, for i in [0, count) in that order:
+         * each element's additions in the order of the list, as one value at a time would make them.
+         */
+        void addValues(int at, int[] slots, double[] weights, int count, double[] out, int o, int d);
 
         /** A layer whose batch row r is this layer's row rows[r], out of {@code batch} rows. */
         Layer pickRows(int[] rows, int batch);
@@ -186,18 +192,71 @@ public final class KvCache {
         }
 
         @Override
-        public double dotKey(int at, double[] q, int qAt, int d) {
-            double s = 0;
-            for (int c = 0; c < d; c++) {
-                s += keys[at + c] * q[qAt + c];
+        public void dotKeys(int at, int count, double[] q, int qAt, int d, double[] scores) {
+            // Four keys at a time: four independent sums, each added in the order of one key's dot product (so the
+            // bits are those of one key at a time), which the processor overlaps where one sum's additions would
+            // each wait for the last.
+            int j = 0;
+            for (; j + 4 <= count; j += 4) {
+                int k0 = at + j * d;
+                int k1 = k0 + d;
+                int k2 = k1 + d;
+                int k3 = k2 + d;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int c = 0; c < d; c++) {
+                    double qc = q[qAt + c];
+                    s0 += keys[k0 + c] * qc;
+                    s1 += keys[k1 + c] * qc;
+                    s2 += keys[k2 + c] * qc;
+                    s3 += keys[k3 + c] * qc;
+                }
+                scores[j] = s0;
+                scores[j + 1] = s1;
+                scores[j + 2] = s2;
+                scores[j + 3] = s3;
             }
-            return s;
+            for (; j < count; j++) {
+                int k = at + j * d;
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    s += keys[k + c] * q[qAt + c];
+                }
+                scores[j] = s;
+            }
         }
 
         @Override
-        public void addValue(int at, double weight, double[] out, int o, int d) {
-            for (int c = 0; c < d; c++) {
-                out[o + c] += weight * values[at + c];
+        public void addValues(int at, int[] slots, double[] weights, int count, double[] out, int o, int d) {
+            // Four values per pass over out: each element takes their four products in list order, as four passes
+            // would, with a quarter of the loads and stores of out.
+            int i = 0;
+            for (; i + 4 <= count; i += 4) {
+                int v0 = at + slots[i] * d;
+                int v1 = at + slots[i + 1] * d;
+                int v2 = at + slots[i + 2] * d;
+                int v3 = at + slots[i + 3] * d;
+                double w0 = weights[i];
+                double w1 = weights[i + 1];
+                double w2 = weights[i + 2];
+                double w3 = weights[i + 3];
+                for (int c = 0; c < d; c++) {
+                    double sum = out[o + c];
+                    sum += w0 * values[v0 + c];
+                    sum += w1 * values[v1 + c];
+                    sum += w2 * values[v2 + c];
+                    sum += w3 * values[v3 + c];
+                    out[o + c] = sum;
+                }
+            }
+            for (; i < count; i++) {
+                int v = at + slots[i] * d;
+                double w = weights[i];
+                for (int c = 0; c < d; c++) {
+                    out[o + c] += w * values[v + c];
+                }
             }
         }
 
@@ -226,18 +285,71 @@ public final class KvCache {
         }
 
         @Override
-        public double dotKey(int at, double[] q, int qAt, int d) {
-            double s = 0;
-            for (int c = 0; c < d; c++) {
-                s += keys[at + c] * q[qAt + c];
+        public void dotKeys(int at, int count, double[] q, int qAt, int d, double[] scores) {
+            // Four keys at a time: four independent sums, each added in the order of one key's dot product (so the
+            // bits are those of one key at a time), which the processor overlaps where one sum's additions would
+            // each wait for the last.
+            int j = 0;
+            for (; j + 4 <= count; j += 4) {
+                int k0 = at + j * d;
+                int k1 = k0 + d;
+                int k2 = k1 + d;
+                int k3 = k2 + d;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int c = 0; c < d; c++) {
+                    double qc = q[qAt + c];
+                    s0 += keys[k0 + c] * qc;
+                    s1 += keys[k1 + c] * qc;
+                    s2 += keys[k2 + c] * qc;
+                    s3 += keys[k3 + c] * qc;
+                }
+                scores[j] = s0;
+                scores[j + 1] = s1;
+                scores[j + 2] = s2;
+                scores[j + 3] = s3;
             }
-            return s;
+            for (; j < count; j++) {
+                int k = at + j * d;
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    s += keys[k + c] * q[qAt + c];
+                }
+                scores[j] = s;
+            }
         }
 
         @Override
-        public void addValue(int at, double weight, double[] out, int o, int d) {
-            for (int c = 0; c < d; c++) {
-                out[o + c] += weight * values[at + c];
+        public void addValues(int at, int[] slots, double[] weights, int count, double[] out, int o, int d) {
+            // Four values per pass over out: each element takes their four products in list order, as four passes
+            // would, with a quarter of the loads and stores of out.
+            int i = 0;
+            for (; i + 4 <= count; i += 4) {
+                int v0 = at + slots[i] * d;
+                int v1 = at + slots[i + 1] * d;
+                int v2 = at + slots[i + 2] * d;
+                int v3 = at + slots[i + 3] * d;
+                double w0 = weights[i];
+                double w1 = weights[i + 1];
+                double w2 = weights[i + 2];
+                double w3 = weights[i + 3];
+                for (int c = 0; c < d; c++) {
+                    double sum = out[o + c];
+                    sum += w0 * values[v0 + c];
+                    sum += w1 * values[v1 + c];
+                    sum += w2 * values[v2 + c];
+                    sum += w3 * values[v3 + c];
+                    out[o + c] = sum;
+                }
+            }
+            for (; i < count; i++) {
+                int v = at + slots[i] * d;
+                double w = weights[i];
+                for (int c = 0; c < d; c++) {
+                    out[o + c] += w * values[v + c];
+                }
             }
         }
 
