@@ -7,8 +7,8 @@ import io.github.rpo4j.model.ModelConfig;
 import io.github.rpo4j.model.TransformerLM;
 import io.github.rpo4j.optim.AdamW;
 import io.github.rpo4j.tensor.NativeThreads;
-import io.github.rpo4j.tensor.Ops;
-import io.github.rpo4j.tensor.Tensor;
+import io.github.rpo4j.train.SequenceBatch;
+import io.github.rpo4j.train.TrainingThreads;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,7 +33,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>Usage: {@code java -cp benchmarks.jar io.github.rpo4j.benchmarks.NativeSoak} with system properties
  * {@code -Dsoak.seconds=600} (run time), {@code -Dsoak.samplers=2} (sampling threads), {@code -Dsoak.models=separate}
  * ({@code shared}, {@code separate} or {@code mixed}), {@code -Dsoak.trainers=0} (threads training an S-shaped
- * model with AdamW, each its own), and {@code -Dsoak.gcMillis=0} (a thread that calls {@code System.gc()} every
+ * model with AdamW, each its own, in {@code -Dsoak.trainShards=2} gradient shards on as many threads of its own), and {@code -Dsoak.gcMillis=0} (a thread that calls {@code System.gc()} every
  * so many milliseconds, 0 for none: collections while other threads are inside native calls make any premature
  * free of a native buffer far likelier). Prints a progress line a minute and one JSON line at the end; exits
  * with status 1 on a mismatch or an exception.
@@ -149,27 +149,24 @@ public final class NativeSoak {
         }
     }
 
-    /** AdamW steps of an S-shaped model (Throughput's S) on fixed random tokens. */
+    /**
+     * AdamW steps of an S-shaped model (Throughput's S) on fixed random tokens, as the trainers take them: the
+     * batch in {@code soak.trainShards} gradient shards (default 2) on as many threads of its own.
+     */
     private static void trainUntil(int seed, long deadline, AtomicLong steps, AtomicReference<Throwable> failure) {
-        try {
+        int shards = Integer.getInteger("soak.trainShards", 2);
+        try (TrainingThreads threads = TrainingThreads.start(shards)) {
             Throughput.Size size = Throughput.Size.S;
             TransformerLM model = TransformerLM.initialize(size.config(), seed, DataType.FLOAT);
             AdamW opt = new AdamW(model.parameters(), AdamW.Settings.defaults());
             Random random = new Random(seed);
-            int tokens = size.batch * size.context;
-            int[] ids = new int[tokens];
-            int[] targets = new int[tokens];
-            for (int i = 0; i < tokens; i++) {
-                ids[i] = random.nextInt(size.vocab);
-                targets[i] = random.nextInt(size.vocab);
+            List<SequenceBatch.Sequence> sequences = new ArrayList<>();
+            for (int b = 0; b < size.batch; b++) {
+                sequences.add(new SequenceBatch.Sequence(random.ints(1, 0, size.vocab).toArray(),
+                        random.ints(size.context, 0, size.vocab).toArray()));
             }
             while (System.nanoTime() < deadline && failure.get() == null) {
-                Tensor loss = Ops.crossEntropy(model.forward(ids, size.batch, size.context), targets, -1);
-                if (!Double.isFinite(loss.value().getDouble(0))) {
-                    throw new IllegalStateException("training loss is " + loss.value().getDouble(0));
-                }
-                loss.backward();
-                opt.step(Throughput.LEARNING_RATE);
+                Throughput.trainStep(model, opt, sequences, size, shards, threads);
                 steps.incrementAndGet();
             }
         } catch (Throwable t) {
