@@ -246,10 +246,12 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                         new PreferenceTrainer(reference, shared.tokenizer(), ts, loss, s.rejectedStepEnd()).prepare(pairs.pairs());
                 // The probe's "before" is M_{t-1}'s score, which the reference already is unless it is M0.
                 probe = reference == student ? ProbeLogProbs.fromPrepared(pairs.pairs(), prepared)
-                        : ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
+                        : ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd(),
+                        ts.threads());
                 report = trainer.trainPrepared(prepared, "iter " + t + " train", stepListener(t));
             } else {
-                probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
+                probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd(),
+                        ts.threads());
                 // RPO without its DPO term: the NLL term alone on the same winners, in the same order and batches.
                 List<SftExample> winners = new ArrayList<>();
                 for (PreferencePair p : pairs.pairs()) {
@@ -259,7 +261,8 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
                         .withCheckpoints(run.trainingCheckpoint(t)).train(winners, "iter " + t + " train", stepListener(t));
             }
         } else {
-            probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd());
+            probe = ProbeLogProbs.before(current, shared.tokenizer(), pairs.pairs(), s.rejectedStepEnd(),
+                    ts.threads());
             List<SftExample> kept = keptCorrect(t, samples, info);
             if (s.method() == Method.REST_EM) {
                 student = ModelDirectory.load(run.model(0)).model(); // ReST-EM fine-tunes the base model every time
@@ -268,7 +271,7 @@ public final class IterativeRpo implements MethodStrategy<List<VerifiedSample>> 
             report = new SftTrainer(student, shared.tokenizer(), ts, NllNormalization.BATCH_TOKEN_MEAN)
                     .withCheckpoints(run.trainingCheckpoint(t)).train(kept, "iter " + t + " train", stepListener(t));
         }
-        Map<String, Object> probeMetrics = probe.after(student);
+        Map<String, Object> probeMetrics = probe.after(student, ts.threads());
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("steps", report.steps());
         training.put("means", report.means());

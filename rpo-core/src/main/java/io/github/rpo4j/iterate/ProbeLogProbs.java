@@ -8,6 +8,7 @@ import io.github.rpo4j.train.PolicyLogProbs;
 import io.github.rpo4j.train.PreferenceTrainer;
 import io.github.rpo4j.train.SequenceBatch;
 import io.github.rpo4j.train.TrainingSettings;
+import io.github.rpo4j.train.TrainingThreads;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,14 +47,14 @@ final class ProbeLogProbs {
      * ({@code rejectedStepEnd}, null for whole losers).
      */
     static ProbeLogProbs before(TransformerLM model, Tokenizer tokenizer, List<PreferencePair> pairs,
-                                String rejectedStepEnd) {
+                                String rejectedStepEnd, int threads) {
         List<PreferencePair> probe = new ArrayList<>();
         for (int i : probeIndices(pairs)) {
             probe.add(pairs.get(i));
         }
         // prepare() tokenizes (cutting losers the trainer's way) and scores each pair under the model.
-        return of(new PreferenceTrainer(model, tokenizer, TrainingSettings.defaults(1e-4).withBatch(BATCH, BATCH / 2),
-                PreferenceLoss.dpo(), rejectedStepEnd).prepare(probe));
+        return of(new PreferenceTrainer(model, tokenizer, TrainingSettings.defaults(1e-4).withBatch(BATCH, BATCH / 2)
+                .withThreads(threads), PreferenceLoss.dpo(), rejectedStepEnd).prepare(probe));
     }
 
     /**
@@ -95,17 +96,22 @@ final class ProbeLogProbs {
         return new ProbeLogProbs(chosen, rejected, c / n, r / n);
     }
 
-    /** The before and after means, scoring the probe under the trained model; empty when there were no pairs. */
-    Map<String, Object> after(TransformerLM trained) {
+    /**
+     * The before and after means, scoring the probe under the trained model in chunks on {@code threads} threads (the
+     * same values on any count); empty when there were no pairs.
+     */
+    Map<String, Object> after(TransformerLM trained, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (chosen.isEmpty()) {
             return m;
         }
-        m.put("probe_pairs", chosen.size());
-        m.put("logps/chosen_before", chosenBefore);
-        m.put("logps/chosen_after", mean(PolicyLogProbs.evaluate(trained, chosen, BATCH)));
-        m.put("logps/rejected_before", rejectedBefore);
-        m.put("logps/rejected_after", mean(PolicyLogProbs.evaluate(trained, rejected, BATCH)));
+        try (TrainingThreads workers = TrainingThreads.start(threads)) {
+            m.put("probe_pairs", chosen.size());
+            m.put("logps/chosen_before", chosenBefore);
+            m.put("logps/chosen_after", mean(PolicyLogProbs.evaluate(trained, chosen, BATCH, workers)));
+            m.put("logps/rejected_before", rejectedBefore);
+            m.put("logps/rejected_after", mean(PolicyLogProbs.evaluate(trained, rejected, BATCH, workers)));
+        }
         return m;
     }
 

@@ -232,7 +232,8 @@ public final class SCoRe implements MethodStrategy<List<SCoReRollout>> {
         // The reference is M0, frozen; it is loaded only for this and dropped before the policy trains.
         TransformerLM reference = ModelDirectory.load(run.model(0)).model();
         List<ReinforceTrainer.Rollout> withRef = ReinforceTrainer.withReference(reference, shared.tokenizer(),
-                toTrainerRollouts(rollouts, stage), Math.max(8, shared.training().microBatchSize()));
+                toTrainerRollouts(rollouts, stage), Math.max(8, shared.training().microBatchSize()),
+                shared.training().threads());
         reference = null;
         books.stage(t, "train");
         TrainingSettings ts = shared.trainingFor(t).withLearningRate(stage == 1 ? s.stageOneLearningRate()

@@ -110,13 +110,25 @@ public final class ReinforceTrainer {
     /** The rollouts with every attempt's log-prob under {@code reference} filled in. */
     public static List<Rollout> withReference(TransformerLM reference, Tokenizer tokenizer, List<Rollout> rollouts,
                                               int batchSize) {
+        return withReference(reference, tokenizer, rollouts, batchSize, 1);
+    }
+
+    /**
+     * As {@link #withReference(TransformerLM, Tokenizer, List, int)}, scoring chunks of {@code batchSize} attempts on
+     * {@code threads} threads (the same log-probs on any count).
+     */
+    public static List<Rollout> withReference(TransformerLM reference, Tokenizer tokenizer, List<Rollout> rollouts,
+                                              int batchSize, int threads) {
         List<SequenceBatch.Sequence> seqs = new ArrayList<>();
         for (Rollout r : rollouts) {
             for (Attempt a : r.attempts()) {
                 seqs.add(Encoded.sequence(tokenizer, a.prompt(), a.completion()));
             }
         }
-        double[] logps = PolicyLogProbs.evaluate(reference, seqs, batchSize);
+        double[] logps;
+        try (TrainingThreads workers = TrainingThreads.start(threads)) {
+            logps = PolicyLogProbs.evaluate(reference, seqs, batchSize, workers);
+        }
         List<Rollout> out = new ArrayList<>();
         int i = 0;
         for (Rollout r : rollouts) {
