@@ -8,7 +8,6 @@ import io.github.rpo4j.train.PolicyLogProbs;
 import io.github.rpo4j.train.PreferenceTrainer;
 import io.github.rpo4j.train.SequenceBatch;
 import io.github.rpo4j.train.TrainingSettings;
-import io.github.rpo4j.train.TrainingThreads;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -105,13 +104,11 @@ final class ProbeLogProbs {
         if (chosen.isEmpty()) {
             return m;
         }
-        try (TrainingThreads workers = TrainingThreads.start(threads)) {
-            m.put("probe_pairs", chosen.size());
-            m.put("logps/chosen_before", chosenBefore);
-            m.put("logps/chosen_after", mean(PolicyLogProbs.evaluate(trained, chosen, BATCH, workers)));
-            m.put("logps/rejected_before", rejectedBefore);
-            m.put("logps/rejected_after", mean(PolicyLogProbs.evaluate(trained, rejected, BATCH, workers)));
-        }
+        m.put("probe_pairs", chosen.size());
+        m.put("logps/chosen_before", chosenBefore);
+        m.put("logps/chosen_after", mean(PolicyLogProbs.evaluate(trained, chosen, BATCH, threads)));
+        m.put("logps/rejected_before", rejectedBefore);
+        m.put("logps/rejected_after", mean(PolicyLogProbs.evaluate(trained, rejected, BATCH, threads)));
         return m;
     }
 

@@ -38,7 +38,18 @@ public final class PolicyLogProbs {
 
     /** Summed completion log-probs without recording anything, in chunks of {@code batchSize} sequences. */
     public static double[] evaluate(TransformerLM model, List<SequenceBatch.Sequence> sequences, int batchSize) {
-        return evaluate(model, sequences, batchSize, TrainingThreads.start(1));
+        return evaluate(model, sequences, batchSize, 1);
+    }
+
+    /**
+     * As {@link #evaluate(TransformerLM, List, int)}, the chunks on {@code threads} worker threads started for this call
+     * (the same values on any count).
+     */
+    public static double[] evaluate(TransformerLM model, List<SequenceBatch.Sequence> sequences, int batchSize,
+                                    int threads) {
+        try (TrainingThreads workers = TrainingThreads.start(threads)) {
+            return evaluate(model, sequences, batchSize, workers);
+        }
     }
 
     /**

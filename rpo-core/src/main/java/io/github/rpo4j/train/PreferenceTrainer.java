@@ -94,11 +94,9 @@ public final class PreferenceTrainer {
             seqs.add(chosen);
             seqs.add(rejectedStepEnd == null ? rejected : cutAfterFirstDivergentStep(chosen, rejected));
         }
-        double[] ref;
-        try (TrainingThreads threads = TrainingThreads.start(settings.threads())) {
-            ref = loss.type().usesReference() ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize, threads)
-                    : new double[seqs.size()];
-        }
+        double[] ref = loss.type().usesReference()
+                ? PolicyLogProbs.evaluate(model, seqs, referenceBatchSize, settings.threads())
+                : new double[seqs.size()];
         List<TokenizedPair> out = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             out.add(new TokenizedPair(seqs.get(2 * i), seqs.get(2 * i + 1), ref[2 * i], ref[2 * i + 1]));

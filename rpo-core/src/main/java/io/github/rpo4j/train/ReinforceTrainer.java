@@ -125,10 +125,7 @@ public final class ReinforceTrainer {
                 seqs.add(Encoded.sequence(tokenizer, a.prompt(), a.completion()));
             }
         }
-        double[] logps;
-        try (TrainingThreads workers = TrainingThreads.start(threads)) {
-            logps = PolicyLogProbs.evaluate(reference, seqs, batchSize, workers);
-        }
+        double[] logps = PolicyLogProbs.evaluate(reference, seqs, batchSize, threads);
         List<Rollout> out = new ArrayList<>();
         int i = 0;
         for (Rollout r : rollouts) {
